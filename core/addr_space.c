@@ -1,0 +1,194 @@
+#include "core/addr_space.h"
+#include "core/cpu.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unicorn/unicorn.h>
+
+/* On x86-64 any mapping that can be written or executed can also be read. */
+static uint32_t uc_prot_of(int prot)
+{
+    uint32_t p = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+    if (p & (PROT_WRITE | PROT_EXEC)) p |= PROT_READ;
+    return p;
+}
+
+struct addr_space *as_create(void)
+{
+    struct addr_space *as = calloc(1, sizeof *as);
+    if (!as) return NULL;
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &as->uc) != UC_ERR_OK) { free(as); return NULL; }
+    as->refs = 1;
+    as->mmap_base = MMAP_BASE;
+    if (cpu_init(as) != 0) { uc_close(as->uc); free(as); return NULL; }
+    return as;
+}
+
+void as_put(struct addr_space *as)
+{
+    if (!as || --as->refs > 0) return;
+    cpu_fini(as);
+    uc_close(as->uc);
+    for (size_t i = 0; i < as->nvmas; i++) free(as->vmas[i].name);
+    free(as->vmas);
+    free(as);
+}
+
+/* Index of the first vma whose end is above addr. */
+static size_t first_above(const struct addr_space *as, uint64_t addr)
+{
+    size_t lo = 0, hi = as->nvmas;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (as->vmas[mid].end <= addr) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+const struct vma *as_find(const struct addr_space *as, uint64_t addr)
+{
+    size_t i = first_above(as, addr);
+    if (i < as->nvmas && as->vmas[i].start <= addr) return &as->vmas[i];
+    return NULL;
+}
+
+bool as_range_mapped(const struct addr_space *as, uint64_t start, uint64_t end)
+{
+    size_t i = first_above(as, start);
+    uint64_t at = start;
+    for (; i < as->nvmas && at < end; i++) {
+        if (as->vmas[i].start > at) return false;
+        at = as->vmas[i].end;
+    }
+    return at >= end;
+}
+
+bool as_range_free(struct addr_space *as, uint64_t start, uint64_t len)
+{
+    size_t i = first_above(as, start);
+    return i >= as->nvmas || as->vmas[i].start >= start + len;
+}
+
+static int insert_at(struct addr_space *as, size_t i, const struct vma *v)
+{
+    if (as->nvmas == as->cap) {
+        size_t cap = as->cap ? as->cap * 2 : 32;
+        struct vma *n = realloc(as->vmas, cap * sizeof *n);
+        if (!n) return -ENOMEM;
+        as->vmas = n; as->cap = cap;
+    }
+    memmove(&as->vmas[i + 1], &as->vmas[i], (as->nvmas - i) * sizeof *v);
+    as->vmas[i] = *v;
+    as->nvmas++;
+    return 0;
+}
+
+static void remove_at(struct addr_space *as, size_t i)
+{
+    free(as->vmas[i].name);
+    memmove(&as->vmas[i], &as->vmas[i + 1], (as->nvmas - i - 1) * sizeof as->vmas[0]);
+    as->nvmas--;
+}
+
+/* Splits the vma containing addr so that a vma starts exactly at addr. */
+static int split_at(struct addr_space *as, uint64_t addr)
+{
+    size_t i = first_above(as, addr);
+    if (i >= as->nvmas || as->vmas[i].start >= addr) return 0;
+    struct vma hi = as->vmas[i];
+    hi.name = hi.name ? strdup(hi.name) : NULL;
+    if (hi.offset || hi.ino) hi.offset += addr - hi.start;
+    hi.start = addr;
+    as->vmas[i].end = addr;
+    return insert_at(as, i + 1, &hi);
+}
+
+static bool same_kind(const struct vma *a, const struct vma *b)
+{
+    if (a->prot != b->prot || a->flags != b->flags || a->ino != b->ino || a->dev != b->dev) return false;
+    if ((a->name == NULL) != (b->name == NULL)) return false;
+    if (a->name && strcmp(a->name, b->name) != 0) return false;
+    if (a->ino && a->offset + (a->end - a->start) != b->offset) return false;
+    return true;
+}
+
+/* Linux merges neighbouring mappings of the same kind; /proc/self/maps shows the result. */
+static void merge_around(struct addr_space *as, size_t i)
+{
+    if (i + 1 < as->nvmas && as->vmas[i].end == as->vmas[i + 1].start &&
+        same_kind(&as->vmas[i], &as->vmas[i + 1])) {
+        as->vmas[i].end = as->vmas[i + 1].end;
+        remove_at(as, i + 1);
+    }
+    if (i > 0 && as->vmas[i - 1].end == as->vmas[i].start && same_kind(&as->vmas[i - 1], &as->vmas[i])) {
+        as->vmas[i - 1].end = as->vmas[i].end;
+        remove_at(as, i);
+    }
+}
+
+int as_unmap(struct addr_space *as, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len;
+    int rc;
+    if ((rc = split_at(as, start)) || (rc = split_at(as, end))) return rc;
+    size_t i = first_above(as, start);
+    while (i < as->nvmas && as->vmas[i].start < end) {
+        uc_mem_unmap(as->uc, as->vmas[i].start, as->vmas[i].end - as->vmas[i].start);
+        if (as->vmas[i].prot & PROT_EXEC) cpu_flush_code(as, as->vmas[i].start, as->vmas[i].end);
+        remove_at(as, i);
+    }
+    return 0;
+}
+
+int as_map(struct addr_space *as, uint64_t start, uint64_t len, int prot, int flags,
+           const char *name, uint64_t offset, uint64_t dev, uint64_t ino)
+{
+    if (len == 0 || (start & (PAGE_SIZE - 1)) || (len & (PAGE_SIZE - 1))) return -EINVAL;
+    if (start + len > TASK_SIZE_64 || start + len < start) return -ENOMEM;
+    int rc = as_unmap(as, start, len);
+    if (rc) return rc;
+    if (uc_mem_map(as->uc, start, len, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
+    struct vma v = { start, start + len, prot, flags, offset, dev, ino, name ? strdup(name) : NULL };
+    size_t i = first_above(as, start);
+    if ((rc = insert_at(as, i, &v))) {
+        free(v.name);
+        uc_mem_unmap(as->uc, start, len);
+        return rc;
+    }
+    merge_around(as, i);
+    return 0;
+}
+
+int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
+{
+    uint64_t end = start + len;
+    if (!as_range_mapped(as, start, end)) return -ENOMEM;
+    int rc;
+    if ((rc = split_at(as, start)) || (rc = split_at(as, end))) return rc;
+    size_t i = first_above(as, start);
+    for (; i < as->nvmas && as->vmas[i].start < end; i++) {
+        struct vma *v = &as->vmas[i];
+        if (uc_mem_protect(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
+        if ((v->prot ^ prot) & PROT_EXEC) cpu_flush_code(as, v->start, v->end);
+        v->prot = prot;
+    }
+    /* Merge back what became alike, scanning the touched range from its end. */
+    for (size_t j = first_above(as, end - 1) + 1; j-- > 0 && j < as->nvmas;) {
+        if (as->vmas[j].end < start) break;
+        merge_around(as, j);
+    }
+    return 0;
+}
+
+uint64_t as_find_free(struct addr_space *as, uint64_t len, uint64_t below)
+{
+    uint64_t top = below;
+    for (size_t i = as->nvmas; i-- > 0;) {
+        const struct vma *v = &as->vmas[i];
+        if (v->start >= top) continue;
+        if (v->end <= top && top - v->end >= len) return top - len;
+        top = v->start;
+    }
+    return top >= len + MMAP_MIN_ADDR ? top - len : 0;
+}

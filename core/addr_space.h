@@ -1,0 +1,57 @@
+/* An address space (the kernel's mm): one Unicorn engine, the guest's own mapping
+ * table (what /proc/self/maps shows), and brk. Shared by tasks cloned with CLONE_VM. */
+#ifndef UNIEMU_ADDR_SPACE_H
+#define UNIEMU_ADDR_SPACE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define PAGE_SIZE 4096ULL
+#define PAGE_DOWN(x) ((uint64_t)(x) & ~(PAGE_SIZE - 1))
+#define PAGE_UP(x) (((uint64_t)(x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+
+/* Linux x86-64 with ASLR off (measured with setarch -R, kernel 6.18). */
+#define TASK_SIZE_64      0x7ffffffff000ULL
+#define STACK_TOP         0x7ffffffff000ULL
+#define MMAP_BASE         0x7ffff7fff000ULL  /* TASK_SIZE - 128 MiB gap */
+#define STATIC_PIE_BRK    0x555555555000ULL  /* ELF_ET_DYN_BASE, brk of a static-PIE */
+#define MMAP_MIN_ADDR     0x10000ULL
+
+struct uc_struct;
+struct cpu_state;
+
+struct vma {
+    uint64_t start, end;     /* [start, end), page aligned */
+    int prot;                /* PROT_READ|PROT_WRITE|PROT_EXEC as the guest asked */
+    int flags;               /* MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS */
+    uint64_t offset;         /* file offset of start, for file mappings */
+    uint64_t dev, ino;
+    char *name;              /* file path, "[heap]", "[stack]", ... or NULL */
+};
+
+struct addr_space {
+    struct uc_struct *uc;
+    struct vma *vmas;        /* sorted by start, never overlapping */
+    size_t nvmas, cap;
+    uint64_t brk_start, brk_cur;
+    uint64_t mmap_base;      /* anonymous mmaps grow down from below here */
+    int refs;
+    struct cpu_state *cpu;   /* owned by core/cpu.c */
+};
+
+struct addr_space *as_create(void);
+void as_put(struct addr_space *as);
+
+/* Map [start, start+len) replacing whatever was there (MAP_FIXED semantics).
+ * Memory reads as zero. Returns 0 or -errno. */
+int as_map(struct addr_space *as, uint64_t start, uint64_t len, int prot, int flags,
+           const char *name, uint64_t offset, uint64_t dev, uint64_t ino);
+int as_unmap(struct addr_space *as, uint64_t start, uint64_t len);
+int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot);
+/* Highest free gap of len bytes below `below` (top-down, as Linux). 0 when none. */
+uint64_t as_find_free(struct addr_space *as, uint64_t len, uint64_t below);
+bool as_range_free(struct addr_space *as, uint64_t start, uint64_t len);
+const struct vma *as_find(const struct addr_space *as, uint64_t addr);
+/* True when [start,end) is fully covered by mappings. */
+bool as_range_mapped(const struct addr_space *as, uint64_t start, uint64_t end);
+#endif

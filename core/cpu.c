@@ -1,0 +1,299 @@
+/* The run loop's side of Unicorn: hooks that stop the engine at a syscall, a fault or
+ * the end of an instruction budget, and the count of retired instructions.
+ * Workarounds for Unicorn 2.1.1 live here (see DESIGN.md, "what bites"). */
+#include "core/cpu.h"
+#include "core/addr_space.h"
+#include "core/det.h"
+#include <capstone/capstone.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicorn/unicorn.h>
+
+const char *const greg_names[R_NREGS] = {
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11",
+    "r12", "r13", "r14", "r15", "rip", "eflags", "fs_base", "gs_base",
+};
+static const int uc_reg_of[R_NREGS] = {
+    UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RSI,
+    UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP, UC_X86_REG_R8, UC_X86_REG_R9,
+    UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14,
+    UC_X86_REG_R15, UC_X86_REG_RIP, UC_X86_REG_EFLAGS, UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE,
+};
+
+/* Instruction counts of translated blocks, decoded once with Capstone. Direct-mapped:
+ * a miss only costs a decode. */
+#define BLOCK_CACHE_SIZE 16384
+struct block_count { uint64_t addr; uint32_t size, insns; };
+
+enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET };
+
+struct cpu_state {
+    uc_hook h_block, h_syscall, h_mem, h_intr;
+    csh cs;
+    cs_insn *insn;
+    uint64_t icount, deadline;
+    enum pending pending;
+    struct fault fault;
+    struct block_count cache[BLOCK_CACHE_SIZE];
+};
+
+
+static uint32_t block_insns(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size)
+{
+    struct block_count *b = &st->cache[(addr ^ (addr >> 14)) & (BLOCK_CACHE_SIZE - 1)];
+    if (b->addr == addr && b->size == size && b->insns) return b->insns;
+    uint8_t buf[4096];
+    uint32_t n = 0;
+    if (size <= sizeof buf && uc_mem_read(uc, addr, buf, size) == UC_ERR_OK) {
+        const uint8_t *code = buf;
+        size_t left = size;
+        uint64_t a = addr;
+        while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) n++;
+        if (left) n++;   /* an instruction Capstone does not know still retires */
+    }
+    if (!n) n = 1;
+    b->addr = addr; b->size = size; b->insns = n;
+    return n;
+}
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    struct cpu_state *st = user;
+    /* A stop requested here lands before this block, and the hook fires again when the
+     * run resumes: count the block only when it really runs. */
+    if (st->icount >= st->deadline) {
+        st->pending = PEND_BUDGET;
+        uc_emu_stop(uc);
+        return;
+    }
+    st->icount += block_insns(st, uc, addr, size);
+}
+
+static void on_syscall(uc_engine *uc, void *user)
+{
+    struct cpu_state *st = user;
+    st->pending = PEND_SYSCALL;
+    uc_emu_stop(uc);
+}
+
+static bool on_bad_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+    (void)size; (void)value;
+    struct cpu_state *st = user;
+    struct fault *f = &st->fault;
+    memset(f, 0, sizeof *f);
+    f->signo = SIGSEGV;
+    f->addr = addr;
+    uc_reg_read(uc, UC_X86_REG_RIP, &f->rip);
+    switch (type) {
+    case UC_MEM_READ_UNMAPPED: f->code = SEGV_MAPERR; f->access = "read"; break;
+    case UC_MEM_WRITE_UNMAPPED: f->code = SEGV_MAPERR; f->access = "write"; break;
+    case UC_MEM_FETCH_UNMAPPED: f->code = SEGV_MAPERR; f->access = "execute"; break;
+    case UC_MEM_READ_PROT: f->code = SEGV_ACCERR; f->access = "read"; break;
+    case UC_MEM_WRITE_PROT: f->code = SEGV_ACCERR; f->access = "write"; break;
+    case UC_MEM_FETCH_PROT: f->code = SEGV_ACCERR; f->access = "execute"; break;
+    default: f->code = SEGV_MAPERR; break;
+    }
+    /* Addresses beyond the 47-bit user half are non-canonical or kernel addresses:
+     * Linux reports those as a general protection fault, si_addr 0. */
+    if (addr >= 0x800000000000ULL) { f->code = SI_KERNEL; f->addr = 0; }
+    st->pending = PEND_FAULT;
+    return false;
+}
+
+static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
+{
+    struct cpu_state *st = user;
+    struct fault *f = &st->fault;
+    memset(f, 0, sizeof *f);
+    uc_reg_read(uc, UC_X86_REG_RIP, &f->rip);
+    switch (intno) {
+    case 0: f->signo = SIGFPE; f->code = FPE_INTDIV; f->addr = f->rip; break;
+    case 1: f->signo = SIGTRAP; f->code = TRAP_BRKPT; break;
+    case 3: f->signo = SIGTRAP; f->code = SI_KERNEL; f->rip -= 1; break; /* int3 traps after itself */
+    case 4: f->signo = SIGSEGV; f->code = SI_KERNEL; break;
+    case 6: f->signo = SIGILL; f->code = ILL_ILLOPN; f->addr = f->rip; break;
+    case 16: case 19: f->signo = SIGFPE; f->code = 0; f->addr = f->rip; break;
+    case 17: f->signo = SIGBUS; f->code = BUS_ADRALN; break;
+    default: f->signo = SIGSEGV; f->code = SI_KERNEL; break; /* #GP and software ints */
+    }
+    st->pending = PEND_FAULT;
+    uc_emu_stop(uc);
+}
+
+/* Value of a register named by Capstone ("rax", "r8d", "esi"...) as an address part. */
+static bool reg_by_name(uc_engine *uc, const char *name, uint64_t *v)
+{
+    static const char *const r64[] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp" };
+    static const char *const r32[] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp" };
+    static const int ucr[] = { UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+                               UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP };
+    for (int i = 0; i < 8; i++) {
+        if (!strcmp(name, r64[i])) { uc_reg_read(uc, ucr[i], v); return true; }
+        if (!strcmp(name, r32[i])) { uc_reg_read(uc, ucr[i], v); *v &= 0xffffffff; return true; }
+    }
+    int n;
+    char suffix = 0;
+    if (sscanf(name, "r%d%c", &n, &suffix) >= 1 && n >= 8 && n <= 15) {
+        uc_reg_read(uc, UC_X86_REG_R8 + (n - 8), v);
+        if (suffix == 'd') *v &= 0xffffffff;
+        return true;
+    }
+    return false;
+}
+
+static bool covers(uint64_t start, uint64_t len, uint64_t addr) { return addr >= start && addr - start < (len ? len : 1); }
+
+/* Unicorn 2.1.1 leaves RIP at the start of the translated block after a memory fault
+ * (upstream issue #1323), while the registers already hold the state just before the
+ * faulting instruction. Find that instruction: walk the block and take the first one
+ * whose memory operand, computed from the current registers, covers the fault address. */
+static uint64_t locate_faulting_insn(struct cpu_state *st, uc_engine *uc, uint64_t block, uint64_t addr)
+{
+    uint8_t code[512];
+    size_t got = 0;
+    while (got < sizeof code && uc_mem_read(uc, block + got, code + got, 16) == UC_ERR_OK) got += 16;
+    if (!got) return block;
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_ON);
+    const uint8_t *p = code;
+    size_t left = got;
+    uint64_t a = block, found = block, rsp, rbp, fs, gs;
+    uc_reg_read(uc, UC_X86_REG_RSP, &rsp);
+    uc_reg_read(uc, UC_X86_REG_RBP, &rbp);
+    uc_reg_read(uc, UC_X86_REG_FS_BASE, &fs);
+    uc_reg_read(uc, UC_X86_REG_GS_BASE, &gs);
+    for (int n = 0; n < 64 && cs_disasm_iter(st->cs, &p, &left, &a, st->insn); n++) {
+        cs_insn *in = st->insn;
+        cs_x86 *x = &in->detail->x86;
+        bool hit = false;
+        switch (in->id) {
+        case X86_INS_PUSH: case X86_INS_CALL: case X86_INS_PUSHFQ: hit = covers(rsp - 8, 8, addr); break;
+        case X86_INS_POP: case X86_INS_RET: case X86_INS_POPFQ: hit = covers(rsp, 8, addr); break;
+        case X86_INS_LEAVE: hit = covers(rbp, 8, addr); break;
+        default: break;
+        }
+        for (int k = 0; !hit && k < x->op_count && in->id != X86_INS_LEA && in->id != X86_INS_NOP; k++) {
+            cs_x86_op *op = &x->operands[k];
+            if (op->type != X86_OP_MEM) continue;
+            uint64_t ea = (uint64_t)op->mem.disp, v;
+            if (op->mem.base == X86_REG_RIP) ea += in->address + in->size;
+            else if (op->mem.base != X86_REG_INVALID && reg_by_name(uc, cs_reg_name(st->cs, op->mem.base), &v)) ea += v;
+            if (op->mem.index != X86_REG_INVALID && reg_by_name(uc, cs_reg_name(st->cs, op->mem.index), &v)) ea += v * op->mem.scale;
+            if (op->mem.segment == X86_REG_FS) ea += fs;
+            if (op->mem.segment == X86_REG_GS) ea += gs;
+            hit = covers(ea, op->size, addr);
+        }
+        if (!hit && (x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE ||
+                     in->id == X86_INS_MOVSB || in->id == X86_INS_STOSB || in->id == X86_INS_LODSB)) {
+            uint64_t rsi, rdi;
+            uc_reg_read(uc, UC_X86_REG_RSI, &rsi);
+            uc_reg_read(uc, UC_X86_REG_RDI, &rdi);
+            hit = covers(rsi, 16, addr) || covers(rdi, 16, addr);
+        }
+        if (hit) { found = in->address; break; }
+    }
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_OFF);
+    return found;
+}
+
+int cpu_init(struct addr_space *as)
+{
+    struct cpu_state *st = calloc(1, sizeof *st);
+    if (!st) return -1;
+    /* A model without AVX: TCG cannot execute AVX, so CPUID must not offer it or glibc's
+     * IFUNCs would pick code that raises #UD. Nehalem has SSE4.2 and POPCNT. */
+    uc_ctl_set_cpu_model(as->uc, UC_CPU_X86_NEHALEM);
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &st->cs) != CS_ERR_OK) { free(st); return -1; }
+    /* Room for operand details (used to locate faults); counting runs with details off. */
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_ON);
+    st->insn = cs_malloc(st->cs);
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_OFF);
+    uc_engine *uc = as->uc;
+    uc_hook_add(uc, &st->h_block, UC_HOOK_BLOCK, (void *)on_block, st, 1, 0);
+    uc_hook_add(uc, &st->h_syscall, UC_HOOK_INSN, (void *)on_syscall, st, 1, 0, UC_X86_INS_SYSCALL);
+    uc_hook_add(uc, &st->h_mem, UC_HOOK_MEM_INVALID, (void *)on_bad_mem, st, 1, 0);
+    uc_hook_add(uc, &st->h_intr, UC_HOOK_INTR, (void *)on_interrupt, st, 1, 0);
+    as->cpu = st;
+    return 0;
+}
+
+void cpu_fini(struct addr_space *as)
+{
+    struct cpu_state *st = as->cpu;
+    if (!st) return;
+    cs_free(st->insn, 1);
+    cs_close(&st->cs);
+    free(st);
+    as->cpu = NULL;
+}
+
+uint64_t cpu_icount(struct addr_space *as) { return as->cpu->icount; }
+
+enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f)
+{
+    struct cpu_state *st = as->cpu;
+    uint64_t rip = cpu_get(as, R_RIP), before = st->icount;
+    st->pending = PEND_NONE;
+    st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
+    uc_err err = uc_emu_start(as->uc, rip, 0, 0, 0);
+    det_add_insns(st->icount - before);
+    switch (st->pending) {
+    case PEND_SYSCALL: return STOP_SYSCALL;
+    case PEND_BUDGET: return STOP_BUDGET;
+    case PEND_FAULT:
+        *f = st->fault;
+        if (f->access) f->rip = cpu_get(as, R_RIP);
+        if (f->access && strcmp(f->access, "execute") != 0) f->rip = locate_faulting_insn(st, as->uc, f->rip, f->addr);
+        if (f->access && !strcmp(f->access, "execute") && f->code != SI_KERNEL) f->addr = f->rip;
+        return STOP_FAULT;
+    case PEND_NONE: break;
+    }
+    memset(f, 0, sizeof *f);
+    f->rip = cpu_get(as, R_RIP);
+    if (err == UC_ERR_INSN_INVALID) {
+        f->signo = SIGILL; f->code = ILL_ILLOPN; f->addr = f->rip;
+    } else {
+        /* The engine ended without telling why (hlt and other privileged instructions
+         * end a run in Unicorn): in user mode those raise #GP, that is SIGSEGV. */
+        f->signo = SIGSEGV; f->code = SI_KERNEL;
+    }
+    return STOP_FAULT;
+}
+
+uint64_t cpu_get(struct addr_space *as, enum greg r)
+{
+    uint64_t v = 0;
+    uc_reg_read(as->uc, uc_reg_of[r], &v);
+    return v;
+}
+
+void cpu_set(struct addr_space *as, enum greg r, uint64_t v)
+{
+    uc_reg_write(as->uc, uc_reg_of[r], &v);
+}
+
+void cpu_flush_code(struct addr_space *as, uint64_t start, uint64_t end)
+{
+    uc_ctl_remove_cache(as->uc, start, end);
+    struct cpu_state *st = as->cpu;
+    for (size_t i = 0; i < BLOCK_CACHE_SIZE; i++)
+        if (st->cache[i].addr >= start && st->cache[i].addr < end) st->cache[i].insns = 0;
+}
+
+int cpu_disasm(struct addr_space *as, uint64_t addr, char *buf, size_t n, int *len)
+{
+    uint8_t code[16];
+    size_t got = 0;
+    while (got < sizeof code && uc_mem_read(as->uc, addr + got, code + got, 1) == UC_ERR_OK) got++;
+    cs_insn *insn;
+    size_t cnt = got ? cs_disasm(as->cpu->cs, code, got, addr, 1, &insn) : 0;
+    if (!cnt) { snprintf(buf, n, "(bad)"); if (len) *len = 0; return -1; }
+    snprintf(buf, n, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+    if (len) *len = insn->size;
+    cs_free(insn, cnt);
+    return 0;
+}
+
+uint64_t cpu_hwcap(void) { return 0x178bfbff; }

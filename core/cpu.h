@@ -1,0 +1,47 @@
+/* Running guest code: the engine's hooks, why a run stopped, registers.
+ * Only core/ talks to Unicorn; everything else uses this interface. */
+#ifndef UNIEMU_CPU_H
+#define UNIEMU_CPU_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+struct addr_space;
+
+enum greg {
+    R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP,
+    R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15,
+    R_RIP, R_RFLAGS, R_FS_BASE, R_GS_BASE, R_NREGS
+};
+extern const char *const greg_names[R_NREGS];
+
+enum stop_reason {
+    STOP_SYSCALL,   /* a syscall instruction retired; RIP is after it */
+    STOP_FAULT,     /* the guest faulted; see struct fault */
+    STOP_BUDGET,    /* the instruction budget ran out */
+};
+
+struct fault {
+    int signo;          /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+    int code;           /* si_code: SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, ... */
+    uint64_t addr;      /* si_addr */
+    uint64_t rip;       /* the faulting instruction */
+    const char *access; /* "read", "write", "execute" or NULL */
+};
+
+/* Sets up the engine of a new address space: CPU model, hooks. 0 or -1. */
+int cpu_init(struct addr_space *as);
+void cpu_fini(struct addr_space *as);
+/* Runs until a syscall, a fault, or `budget` more instructions have retired. */
+enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f);
+/* Instructions retired in this address space's engine so far. */
+uint64_t cpu_icount(struct addr_space *as);
+
+uint64_t cpu_get(struct addr_space *as, enum greg r);
+void cpu_set(struct addr_space *as, enum greg r, uint64_t v);
+/* Forget translated code in [start, end) after the host changed it. */
+void cpu_flush_code(struct addr_space *as, uint64_t start, uint64_t end);
+/* Disassembles one instruction at addr into buf ("mov rax, qword ptr [rbx]"). */
+int cpu_disasm(struct addr_space *as, uint64_t addr, char *buf, size_t n, int *len);
+/* AT_HWCAP for the emulated CPU model (CPUID.1:EDX). */
+uint64_t cpu_hwcap(void);
+#endif

@@ -1,0 +1,23 @@
+/* Determinism: everything the guest can observe of time and randomness comes from
+ * here, as a function of the seed and the count of retired instructions. */
+#ifndef UNIEMU_DET_H
+#define UNIEMU_DET_H
+#include <stdint.h>
+#include <stddef.h>
+
+/* Virtual time starts at this wall-clock instant: 2025-01-01T00:00:00Z. */
+#define DET_EPOCH_SEC 1735689600LL
+/* The virtual CPU retires one instruction per nanosecond (1 GHz). */
+#define DET_NS_PER_INSN 1
+
+void det_init(uint64_t seed);
+uint64_t det_seed(void);
+/* Deterministic random bytes (getrandom, AT_RANDOM): xoshiro256** seeded by splitmix64. */
+void det_random(void *buf, size_t len);
+/* Virtual nanoseconds since boot: retired instructions plus accumulated sleeps. */
+uint64_t det_now_ns(void);
+void det_advance_ns(uint64_t ns);
+/* Instructions retired by all engines: kept up to date by the run loop. */
+void det_add_insns(uint64_t n);
+uint64_t det_insns(void);
+#endif

@@ -1,0 +1,250 @@
+#include "loader/elf_loader.h"
+#include "core/addr_space.h"
+#include "core/cpu.h"
+#include "core/det.h"
+#include "core/guest_mem.h"
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_PROGRAM_SIZE (1ULL << 31)
+#define STACK_EXPAND (128 * 1024)  /* Linux grows the first stack by 128 KiB below argv */
+
+static int fail(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int prot_of(uint32_t pf)
+{
+    return (pf & PF_R ? PROT_READ : 0) | (pf & PF_W ? PROT_WRITE : 0) | (pf & PF_X ? PROT_EXEC : 0);
+}
+
+/* Reads the whole file: programs are small next to the machine, and the segments are
+ * copied into the engine anyway. */
+static unsigned char *slurp(const char *path, size_t *size, struct stat *st, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { fail(err, errlen, "%s: %s", path, strerror(errno)); return NULL; }
+    if (fstat(fd, st) != 0) { fail(err, errlen, "%s: %s", path, strerror(errno)); close(fd); return NULL; }
+    if (S_ISDIR(st->st_mode)) { fail(err, errlen, "%s: is a directory", path); close(fd); return NULL; }
+    if (!S_ISREG(st->st_mode)) { fail(err, errlen, "%s: not a regular file", path); close(fd); return NULL; }
+    if ((uint64_t)st->st_size > MAX_PROGRAM_SIZE) { fail(err, errlen, "%s: file too large", path); close(fd); return NULL; }
+    size_t n = st->st_size;
+    unsigned char *buf = malloc(n ? n : 1);
+    size_t got = 0;
+    while (buf && got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r <= 0) break;
+        got += r;
+    }
+    close(fd);
+    if (!buf || got < n) { free(buf); fail(err, errlen, "%s: cannot read", path); return NULL; }
+    *size = n;
+    return buf;
+}
+
+int elf_load(struct addr_space *as, const char *path, const char *abs_path, struct loaded_program *lp,
+             char *err, size_t errlen)
+{
+    struct stat st;
+    size_t size;
+    unsigned char *img = slurp(path, &size, &st, err, errlen);
+    if (!img) return -1;
+    int rc = -1;
+    Elf *e = NULL;
+    elf_version(EV_CURRENT);
+    if (size < 4 || memcmp(img, ELFMAG, SELFMAG) != 0) { fail(err, errlen, "%s: not an ELF file", path); goto out; }
+    if (size < EI_NIDENT || img[EI_CLASS] != ELFCLASS64) { fail(err, errlen, "%s: not a 64-bit ELF file (only x86-64 programs run)", path); goto out; }
+    if (!(e = elf_memory((char *)img, size)) || elf_kind(e) != ELF_K_ELF) { fail(err, errlen, "%s: corrupt ELF file", path); goto out; }
+    GElf_Ehdr eh;
+    if (!gelf_getehdr(e, &eh)) { fail(err, errlen, "%s: corrupt ELF header", path); goto out; }
+    if (eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64) { fail(err, errlen, "%s: not an x86-64 program (machine %u)", path, eh.e_machine); goto out; }
+    if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) { fail(err, errlen, "%s: not an executable (ELF type %u)", path, eh.e_type); goto out; }
+    size_t phnum;
+    if (elf_getphdrnum(e, &phnum) != 0 || phnum == 0 || phnum > 1024 ||
+        eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > size || phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff) {
+        fail(err, errlen, "%s: corrupt ELF program headers", path); goto out;
+    }
+    uint64_t lo = UINT64_MAX, hi = 0, max_align = PAGE_SIZE, prev_end = 0;
+    uint64_t phdr_vaddr = 0;
+    bool have_phdr = false;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph)) { fail(err, errlen, "%s: corrupt program header %zu", path, i); goto out; }
+        if (ph.p_type == PT_INTERP) {
+            fail(err, errlen, "%s: dynamically linked program; uniemu runs static programs only (link it with -static)", path);
+            goto out;
+        }
+        if (ph.p_type == PT_PHDR) { phdr_vaddr = ph.p_vaddr; have_phdr = true; }
+        if (ph.p_type != PT_LOAD) continue;
+        if (ph.p_filesz > ph.p_memsz || ph.p_offset > size || ph.p_filesz > size - ph.p_offset) {
+            fail(err, errlen, "%s: corrupt ELF: segment %zu lies beyond the end of the file", path, i); goto out;
+        }
+        if (ph.p_memsz > TASK_SIZE_64 || ph.p_vaddr > TASK_SIZE_64 - ph.p_memsz) {
+            fail(err, errlen, "%s: corrupt ELF: segment %zu does not fit in the address space", path, i); goto out;
+        }
+        if (ph.p_align > 1 && ((ph.p_align & (ph.p_align - 1)) || (ph.p_vaddr - ph.p_offset) % PAGE_SIZE)) {
+            fail(err, errlen, "%s: corrupt ELF: segment %zu is misaligned", path, i); goto out;
+        }
+        if (ph.p_vaddr < prev_end) { fail(err, errlen, "%s: corrupt ELF: segments overlap or are out of order", path); goto out; }
+        prev_end = ph.p_vaddr + ph.p_memsz;
+        if (ph.p_vaddr < lo) lo = ph.p_vaddr;
+        if (ph.p_vaddr + ph.p_memsz > hi) hi = ph.p_vaddr + ph.p_memsz;
+        if (ph.p_align > max_align && ph.p_align <= (1ULL << 30)) max_align = ph.p_align;
+        if (!have_phdr && ph.p_offset <= eh.e_phoff && eh.e_phoff < ph.p_offset + ph.p_filesz)
+            phdr_vaddr = ph.p_vaddr + (eh.e_phoff - ph.p_offset);
+    }
+    if (lo == UINT64_MAX) { fail(err, errlen, "%s: ELF file has no loadable segment", path); goto out; }
+    lo = PAGE_DOWN(lo); hi = PAGE_UP(hi);
+
+    uint64_t bias = 0;
+    if (eh.e_type == ET_DYN) {
+        /* A static-PIE goes at the top of the mmap area, like any mapping. */
+        uint64_t at = as_find_free(as, hi - lo + max_align, as->mmap_base);
+        if (!at) { fail(err, errlen, "%s: program too large", path); goto out; }
+        at = as->mmap_base - (hi - lo);
+        at &= ~(max_align - 1);
+        bias = at - lo;
+    } else if (lo < MMAP_MIN_ADDR) {
+        fail(err, errlen, "%s: program wants to load at %#llx, below the lowest allowed address", path, (unsigned long long)lo);
+        goto out;
+    }
+
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        gelf_getphdr(e, (int)i, &ph);
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+        uint64_t va = ph.p_vaddr + bias;
+        uint64_t start = PAGE_DOWN(va), file_end = PAGE_UP(va + ph.p_filesz), mem_end = PAGE_UP(va + ph.p_memsz);
+        int prot = prot_of(ph.p_flags);
+        if (file_end > start) {
+            if (as_map(as, start, file_end - start, prot, MAP_PRIVATE, abs_path, PAGE_DOWN(ph.p_offset), st.st_dev, st.st_ino)) {
+                fail(err, errlen, "%s: cannot map segment at %#llx", path, (unsigned long long)start); goto out;
+            }
+            /* The file page before the segment's start and the rest of its last page
+             * come from the file too, as with mmap of the file. */
+            uint64_t foff = PAGE_DOWN(ph.p_offset);
+            size_t span = file_end - start;
+            size_t avail = size - foff < span ? size - foff : span;
+            guest_poke(as, start, img + foff, avail);
+            /* Bytes after p_filesz within the last file page belong to bss: zero. */
+            uint64_t fz = va + ph.p_filesz;
+            if (ph.p_memsz > ph.p_filesz && fz < file_end) {
+                static const unsigned char zeros[PAGE_SIZE];
+                guest_poke(as, fz, zeros, file_end - fz);
+            }
+        }
+        if (mem_end > file_end && mem_end > start) {
+            uint64_t bss = file_end > start ? file_end : start;
+            if (as_map(as, bss, mem_end - bss, prot, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, 0, 0)) {
+                fail(err, errlen, "%s: cannot map bss at %#llx", path, (unsigned long long)bss); goto out;
+            }
+        }
+    }
+    /* [vvar], [vvar_vclock] and [vdso] take the next 8 pages below, as on Linux, so that
+     * later mappings land where they land natively. No vDSO code is offered (the aux
+     * vector does not point at it): libc then makes real syscalls, which uniemu sees. */
+    uint64_t vdso_top = eh.e_type == ET_DYN ? lo + bias : as->mmap_base;
+    as_map(as, vdso_top - 0x8000, 0x4000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, "[vvar]", 0, 0, 0);
+    as_map(as, vdso_top - 0x4000, 0x2000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, "[vvar_vclock]", 0, 0, 0);
+    as_map(as, vdso_top - 0x2000, 0x2000, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, "[vdso]", 0, 0, 0);
+
+    lp->entry = eh.e_entry + bias;
+    lp->phdr = phdr_vaddr + bias;
+    lp->phent = sizeof(Elf64_Phdr);
+    lp->phnum = phnum;
+    lp->load_bias = bias;
+    lp->brk = eh.e_type == ET_DYN ? STATIC_PIE_BRK : hi;
+    as->brk_start = as->brk_cur = lp->brk;
+    rc = 0;
+out:
+    if (e) elf_end(e);
+    free(img);
+    return rc;
+}
+
+uint64_t elf_build_stack(struct addr_space *as, const struct loaded_program *lp, char *const argv[],
+                         char *const envp[], const char *execfn)
+{
+    size_t argc = 0, envc = 0, strings = 8 + strlen(execfn) + 1;
+    while (argv[argc]) strings += strlen(argv[argc++]) + 1;
+    while (envp[envc]) strings += strlen(envp[envc++]) + 1;
+    if (strings > 4 * 1024 * 1024) return 0;   /* like E2BIG past a quarter of the 8 MiB rlimit */
+
+    /* Strings at the top: argv then envp then the program's name, then 8 zero bytes. */
+    uint64_t p = STACK_TOP - strings;
+    uint64_t stack_lo = PAGE_DOWN(p) - STACK_EXPAND;
+    if (as_map(as, stack_lo, STACK_TOP - stack_lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN,
+               "[stack]", 0, 0, 0))
+        return 0;
+    uint64_t *argv_at = calloc(argc + 1, 8), *envp_at = calloc(envc + 1, 8);
+    uint64_t at = p;
+    for (size_t i = 0; i < argc; i++) { size_t n = strlen(argv[i]) + 1; guest_poke(as, at, argv[i], n); argv_at[i] = at; at += n; }
+    for (size_t i = 0; i < envc; i++) { size_t n = strlen(envp[i]) + 1; guest_poke(as, at, envp[i], n); envp_at[i] = at; at += n; }
+    uint64_t execfn_at = at;
+    guest_poke(as, at, execfn, strlen(execfn) + 1);
+
+    p &= ~15ULL;
+    static const char platform[] = "x86_64";
+    p -= sizeof platform;
+    uint64_t platform_at = p;
+    guest_poke(as, p, platform, sizeof platform);
+    unsigned char rnd[16];
+    det_random(rnd, sizeof rnd);
+    p -= 16;
+    uint64_t random_at = p;
+    guest_poke(as, p, rnd, 16);
+
+    uint64_t auxv[][2] = {
+        { AT_IGNORE, 0 },           /* where Linux puts AT_SYSINFO_EHDR: no vDSO here */
+        { AT_MINSIGSTKSZ, 0xd30 },
+        { AT_HWCAP, cpu_hwcap() },
+        { AT_PAGESZ, PAGE_SIZE },
+        { AT_CLKTCK, 100 },
+        { AT_PHDR, lp->phdr },
+        { AT_PHENT, lp->phent },
+        { AT_PHNUM, lp->phnum },
+        { AT_BASE, 0 },
+        { AT_FLAGS, 0 },
+        { AT_ENTRY, lp->entry },
+        { AT_UID, getuid() },
+        { AT_EUID, geteuid() },
+        { AT_GID, getgid() },
+        { AT_EGID, getegid() },
+        { AT_SECURE, 0 },
+        { AT_RANDOM, random_at },
+        { AT_HWCAP2, 0 },
+        { AT_EXECFN, execfn_at },
+        { AT_PLATFORM, platform_at },
+        { 27 /* AT_RSEQ_FEATURE_SIZE */, 0x1c },
+        { 28 /* AT_RSEQ_ALIGN */, 0x20 },
+        { AT_NULL, 0 },
+    };
+    size_t nauxv = sizeof auxv / sizeof auxv[0];
+    size_t items = 1 + argc + 1 + envc + 1 + 2 * nauxv;
+    uint64_t sp = (p - items * 8) & ~15ULL;
+    uint64_t w = sp;
+    uint64_t v = argc;
+    guest_poke(as, w, &v, 8); w += 8;
+    guest_poke(as, w, argv_at, 8 * (argc + 1)); w += 8 * (argc + 1);
+    guest_poke(as, w, envp_at, 8 * (envc + 1)); w += 8 * (envc + 1);
+    guest_poke(as, w, auxv, sizeof auxv);
+    free(argv_at);
+    free(envp_at);
+    return sp;
+}

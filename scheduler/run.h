@@ -1,0 +1,21 @@
+/* The run loop: runs guest tasks until every process has ended. */
+#ifndef UNIEMU_RUN_H
+#define UNIEMU_RUN_H
+#include <stdbool.h>
+#include <stdint.h>
+struct task;
+
+struct run_options {
+    uint64_t seed;
+    const char *strace_path;   /* NULL: no log; "" or "-": stderr */
+};
+
+/* Loads and runs prog. Returns uniemu's exit status: the guest's exit code, 128+signal
+ * when a signal killed it, or 126/127 when the program cannot be loaded. */
+int run_program(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt);
+
+/* Ends the task (exit) or its whole process (exit_group) with a wait status. */
+void task_exit(struct task *t, int wait_status, bool whole_process);
+/* Ends the process of t as the default action of sig does. */
+void task_kill(struct task *t, int sig);
+#endif

@@ -1,0 +1,47 @@
+/* The file table (the kernel's files_struct) and open file descriptions. Guest files are
+ * host files opened on the guest's behalf: a guest fd names an open_file that holds a
+ * host descriptor. Paths are resolved against the guest's own working directory (a
+ * host O_PATH descriptor), never the emulator's. */
+#ifndef UNIEMU_FDTABLE_H
+#define UNIEMU_FDTABLE_H
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+struct task;
+
+#define MAX_FDS 1024
+
+struct open_file {
+    int refs;
+    int host_fd;
+    char *path;          /* as opened, for the log and /proc/self/fd */
+};
+
+struct fd_table {
+    int refs;
+    struct fd_slot { struct open_file *f; bool cloexec; } fd[MAX_FDS];
+};
+
+struct fd_table *fdtable_new_stdio(void);
+void fdtable_put(struct fd_table *ft);
+struct open_file *file_new(int host_fd, const char *path);
+void file_put(struct open_file *f);
+
+/* The open file behind guest fd, or NULL (the caller answers -EBADF). */
+struct open_file *fd_get(struct task *t, int fd);
+/* Host descriptor behind guest fd, or -EBADF. */
+int fd_host(struct task *t, int fd);
+/* Installs f at the lowest free guest fd >= min_fd. Takes a reference. fd or -EMFILE. */
+int fd_install(struct task *t, struct open_file *f, bool cloexec, int min_fd);
+int fd_close(struct task *t, int fd);
+
+/* Host directory descriptor to use with *at() calls for the guest's dirfd argument
+ * (AT_FDCWD means the guest's cwd). -EBADF when the guest fd is not open. */
+int at_dirfd(struct task *t, int dirfd);
+/* Copies a path argument in from guest memory: 0, -EFAULT, -ENAMETOOLONG. Empty paths
+ * are allowed here (callers answer -ENOENT unless AT_EMPTY_PATH). */
+int path_in(struct task *t, uint64_t addr, char buf[PATH_MAX]);
+/* True when path names the guest's own program through /proc (/proc/self/exe or
+ * /proc/<pid>/exe): readlink and open must see the guest's program, not uniemu. */
+bool path_is_proc_exe(struct task *t, const char *path);
+#endif

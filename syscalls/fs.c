@@ -1,0 +1,594 @@
+/* File descriptors and I/O: the file table, open/close/dup, read/write and friends. */
+#include "syscalls/syscall.h"
+#include "syscalls/fdtable.h"
+#include "scheduler/task.h"
+#include "core/addr_space.h"
+#include "core/guest_mem.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define IO_CHUNK (1 << 20)       /* bytes moved per host call */
+#define MAX_RW_COUNT 0x7ffff000  /* Linux caps one read or write at this */
+#define IOV_MAX_GUEST 1024
+
+/* ---- the file table ---- */
+
+struct open_file *file_new(int host_fd, const char *path)
+{
+    struct open_file *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->refs = 1;
+    f->host_fd = host_fd;
+    f->path = path ? strdup(path) : NULL;
+    return f;
+}
+
+void file_put(struct open_file *f)
+{
+    if (!f || --f->refs > 0) return;
+    close(f->host_fd);
+    free(f->path);
+    free(f);
+}
+
+struct fd_table *fdtable_new_stdio(void)
+{
+    struct fd_table *ft = calloc(1, sizeof *ft);
+    if (!ft) return NULL;
+    ft->refs = 1;
+    /* The guest gets its own duplicates of the emulator's stdio: closing them in the
+     * guest leaves uniemu's own stderr (the log, error reports) usable. */
+    for (int i = 0; i < 3; i++) {
+        int h = fcntl(i, F_DUPFD_CLOEXEC, 3);
+        if (h >= 0) ft->fd[i].f = file_new(h, NULL);
+    }
+    return ft;
+}
+
+void fdtable_put(struct fd_table *ft)
+{
+    if (!ft || --ft->refs > 0) return;
+    for (int i = 0; i < MAX_FDS; i++) file_put(ft->fd[i].f);
+    free(ft);
+}
+
+struct open_file *fd_get(struct task *t, int fd)
+{
+    if (fd < 0 || fd >= MAX_FDS) return NULL;
+    return t->files->fd[fd].f;
+}
+
+int fd_host(struct task *t, int fd)
+{
+    struct open_file *f = fd_get(t, fd);
+    return f ? f->host_fd : -EBADF;
+}
+
+int fd_install(struct task *t, struct open_file *f, bool cloexec, int min_fd)
+{
+    for (int i = min_fd < 0 ? 0 : min_fd; i < MAX_FDS; i++) {
+        if (!t->files->fd[i].f) {
+            f->refs++;
+            t->files->fd[i].f = f;
+            t->files->fd[i].cloexec = cloexec;
+            return i;
+        }
+    }
+    return -EMFILE;
+}
+
+int fd_close(struct task *t, int fd)
+{
+    struct open_file *f = fd_get(t, fd);
+    if (!f) return -EBADF;
+    t->files->fd[fd].f = NULL;
+    t->files->fd[fd].cloexec = false;
+    file_put(f);
+    return 0;
+}
+
+int at_dirfd(struct task *t, int dirfd)
+{
+    if (dirfd == AT_FDCWD) return t->fs->cwd_fd;
+    return fd_host(t, dirfd);
+}
+
+int path_in(struct task *t, uint64_t addr, char buf[PATH_MAX])
+{
+    long n = guest_read_str(t->as, addr, buf, PATH_MAX);
+    return n < 0 ? (int)n : 0;
+}
+
+bool path_is_proc_exe(struct task *t, const char *path)
+{
+    char own[64];
+    snprintf(own, sizeof own, "/proc/%d/exe", t->proc->pid);
+    return strcmp(path, "/proc/self/exe") == 0 || strcmp(path, "/proc/thread-self/exe") == 0 ||
+           strcmp(path, own) == 0;
+}
+
+static bool path_is_proc_maps(struct task *t, const char *path)
+{
+    char own[64];
+    snprintf(own, sizeof own, "/proc/%d/maps", t->proc->pid);
+    return strcmp(path, "/proc/self/maps") == 0 || strcmp(path, "/proc/thread-self/maps") == 0 ||
+           strcmp(path, own) == 0;
+}
+
+/* /proc/self/maps of the guest, from its own mapping table, in a memory file. */
+static int open_proc_maps(struct task *t)
+{
+    int fd = memfd_create("maps", MFD_CLOEXEC);
+    if (fd < 0) return -errno;
+    FILE *out = fdopen(dup(fd), "w");
+    if (!out) { close(fd); return -ENOMEM; }
+    struct addr_space *as = t->as;
+    for (size_t i = 0; i < as->nvmas; i++) {
+        const struct vma *v = &as->vmas[i];
+        char line[256];
+        snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
+                         (unsigned long long)v->start, (unsigned long long)v->end,
+                         v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+                         v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
+                         (unsigned long long)v->offset, (unsigned)((v->dev >> 8) & 0xfff),
+                         (unsigned)((v->dev & 0xff) | ((v->dev >> 12) & 0xfff00)), (unsigned long long)v->ino);
+        if (v->name) fprintf(out, "%-73s%s\n", line, v->name);
+        else fprintf(out, "%s\n", line);
+    }
+    /* Outside the user address space, but every x86-64 process shows it. */
+    fprintf(out, "%-73s[vsyscall]\n", "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 ");
+    fclose(out);
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+/* ---- open, close, dup ---- */
+
+static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int flags, unsigned mode)
+{
+    struct task *t = sc->t;
+    char path[PATH_MAX];
+    int rc = path_in(t, path_addr, path);
+    if (rc) return rc;
+    if (!path[0]) return -ENOENT;
+    int hd;
+    if (path_is_proc_exe(t, path)) {
+        hd = open(t->proc->exe, (flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR)) | O_CLOEXEC);
+        if (hd < 0) return -errno;
+    } else if (path_is_proc_maps(t, path)) {
+        hd = open_proc_maps(t);
+        if (hd < 0) return hd;
+    } else {
+        int hdir = at_dirfd(t, dirfd);
+        if (hdir < 0 && path[0] != '/') return hdir;
+        hd = openat(hdir < 0 ? AT_FDCWD : hdir, path, flags | O_CLOEXEC, mode & ~t->fs->umask);
+        if (hd < 0) return -errno;
+    }
+    struct open_file *f = file_new(hd, path);
+    if (!f) { close(hd); return -ENOMEM; }
+    int fd = fd_install(t, f, flags & O_CLOEXEC, 0);
+    file_put(f);
+    return fd;
+}
+
+static int64_t sys_open(struct syscall *sc) { return do_openat(sc, AT_FDCWD, sc->a[0], (int)sc->a[1], (unsigned)sc->a[2]); }
+static int64_t sys_openat(struct syscall *sc) { return do_openat(sc, (int)sc->a[0], sc->a[1], (int)sc->a[2], (unsigned)sc->a[3]); }
+static int64_t sys_creat(struct syscall *sc) { return do_openat(sc, AT_FDCWD, sc->a[0], O_CREAT | O_WRONLY | O_TRUNC, (unsigned)sc->a[1]); }
+static int64_t sys_close(struct syscall *sc) { return fd_close(sc->t, (int)sc->a[0]); }
+
+static int64_t sys_dup(struct syscall *sc)
+{
+    struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
+    return f ? fd_install(sc->t, f, false, 0) : -EBADF;
+}
+
+static int64_t do_dup3(struct task *t, int oldfd, int newfd, int flags)
+{
+    struct open_file *f = fd_get(t, oldfd);
+    if (!f) return -EBADF;
+    if (newfd < 0 || newfd >= MAX_FDS) return -EBADF;
+    if (flags & ~O_CLOEXEC) return -EINVAL;
+    if (oldfd == newfd) return flags < 0 ? newfd : -EINVAL;
+    f->refs++;
+    struct open_file *old = t->files->fd[newfd].f;
+    t->files->fd[newfd].f = f;
+    t->files->fd[newfd].cloexec = flags & O_CLOEXEC;
+    file_put(old);
+    return newfd;
+}
+
+static int64_t sys_dup2(struct syscall *sc)
+{
+    int oldfd = (int)sc->a[0], newfd = (int)sc->a[1];
+    if (oldfd == newfd) return fd_get(sc->t, oldfd) ? newfd : -EBADF;
+    return do_dup3(sc->t, oldfd, newfd, 0);
+}
+
+static int64_t sys_dup3(struct syscall *sc) { return do_dup3(sc->t, (int)sc->a[0], (int)sc->a[1], (int)sc->a[2]); }
+
+static int64_t sys_fcntl(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    int fd = (int)sc->a[0], cmd = (int)sc->a[1];
+    struct open_file *f = fd_get(t, fd);
+    if (!f) return -EBADF;
+    switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if ((int64_t)sc->a[2] < 0 || sc->a[2] >= MAX_FDS) return -EINVAL;
+        return fd_install(t, f, cmd == F_DUPFD_CLOEXEC, (int)sc->a[2]);
+    case F_GETFD: return t->files->fd[fd].cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD: t->files->fd[fd].cloexec = sc->a[2] & FD_CLOEXEC; return 0;
+    case F_GETFL: {
+        int r = fcntl(f->host_fd, F_GETFL);
+        return r < 0 ? -errno : r;
+    }
+    case F_SETFL: return fcntl(f->host_fd, F_SETFL, (int)sc->a[2]) < 0 ? -errno : 0;
+    case F_GETLK: case F_SETLK: case F_SETLKW:
+    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
+        struct flock fl;
+        if (guest_read(t->as, sc->a[2], &fl, sizeof fl)) return -EFAULT;
+        /* Never wait on the host: a lock held elsewhere is reported as busy. */
+        int hcmd = cmd == F_SETLKW ? F_SETLK : cmd == F_OFD_SETLKW ? F_OFD_SETLK : cmd;
+        if (fcntl(f->host_fd, hcmd, &fl) < 0) return -errno;
+        if ((cmd == F_GETLK || cmd == F_OFD_GETLK) && guest_write(t->as, sc->a[2], &fl, sizeof fl)) return -EFAULT;
+        return 0;
+    }
+    case F_GETPIPE_SZ: case F_SETPIPE_SZ: case F_GET_SEALS: case F_ADD_SEALS: {
+        int r = fcntl(f->host_fd, cmd, (int)sc->a[2]);
+        return r < 0 ? -errno : r;
+    }
+    default: return -EINVAL;
+    }
+}
+
+/* ---- read and write ---- */
+
+static int64_t read_into_guest(struct task *t, int hfd, uint64_t buf, size_t count, int64_t off)
+{
+    if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
+    size_t chunk = count < IO_CHUNK ? count : IO_CHUNK;
+    char *tmp = malloc(chunk ? chunk : 1);
+    if (!tmp) return -ENOMEM;
+    int64_t total = 0;
+    while ((size_t)total < count) {
+        size_t want = count - total < chunk ? count - total : chunk;
+        ssize_t n = off >= 0 ? pread(hfd, tmp, want, off + total) : read(hfd, tmp, want);
+        if (n < 0) { if (!total) total = -errno; break; }
+        if (n > 0 && guest_write(t->as, buf + total, tmp, n)) { if (!total) total = -EFAULT; break; }
+        total += n;
+        if ((size_t)n < want) break;   /* end of file, or a pipe or terminal gave what it had */
+    }
+    free(tmp);
+    return total;
+}
+
+static int64_t write_from_guest(struct task *t, int hfd, uint64_t buf, size_t count, int64_t off)
+{
+    if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
+    size_t chunk = count < IO_CHUNK ? count : IO_CHUNK;
+    char *tmp = malloc(chunk ? chunk : 1);
+    if (!tmp) return -ENOMEM;
+    int64_t total = 0;
+    if (count == 0) {   /* a zero-length write still reports errors such as EBADF */
+        ssize_t n = off >= 0 ? pwrite(hfd, tmp, 0, off) : write(hfd, tmp, 0);
+        free(tmp);
+        return n < 0 ? -errno : 0;
+    }
+    while ((size_t)total < count) {
+        size_t want = count - total < chunk ? count - total : chunk;
+        if (guest_read(t->as, buf + total, tmp, want)) { if (!total) total = -EFAULT; break; }
+        ssize_t n = off >= 0 ? pwrite(hfd, tmp, want, off + total) : write(hfd, tmp, want);
+        if (n < 0) { if (!total) total = -errno; break; }
+        total += n;
+        if ((size_t)n < want) break;
+    }
+    free(tmp);
+    return total;
+}
+
+static int64_t sys_read(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    return hfd < 0 ? hfd : read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], -1);
+}
+
+static int64_t sys_write(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    return hfd < 0 ? hfd : write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], -1);
+}
+
+static int64_t sys_pread64(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    if ((int64_t)sc->a[3] < 0) return -EINVAL;
+    return read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+}
+
+static int64_t sys_pwrite64(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    if ((int64_t)sc->a[3] < 0) return -EINVAL;
+    return write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+}
+
+static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
+{
+    struct task *t = sc->t;
+    int hfd = fd_host(t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    uint64_t iovcnt = sc->a[2];
+    if (iovcnt > IOV_MAX_GUEST) return -EINVAL;
+    struct iovec iov[IOV_MAX_GUEST];
+    if (guest_read(t->as, sc->a[1], iov, iovcnt * sizeof iov[0])) return -EFAULT;
+    int64_t total = 0;
+    for (uint64_t i = 0; i < iovcnt; i++) {
+        if (iov[i].iov_len == 0) continue;
+        int64_t pos = off >= 0 ? off + total : -1;
+        int64_t n = writing ? write_from_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos)
+                            : read_into_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos);
+        if (n < 0) return total ? total : n;
+        total += n;
+        if ((size_t)n < iov[i].iov_len) break;
+    }
+    return total;
+}
+
+static int64_t sys_readv(struct syscall *sc) { return do_iov(sc, false, -1); }
+static int64_t sys_writev(struct syscall *sc) { return do_iov(sc, true, -1); }
+static int64_t sys_preadv(struct syscall *sc) { return do_iov(sc, false, (int64_t)sc->a[3]); }
+static int64_t sys_pwritev(struct syscall *sc) { return do_iov(sc, true, (int64_t)sc->a[3]); }
+
+static int64_t sys_lseek(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    off_t r = lseek(hfd, (off_t)sc->a[1], (int)sc->a[2]);
+    return r < 0 ? -errno : r;
+}
+
+static int64_t sys_sendfile(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    int out = fd_host(t, (int)sc->a[0]), in = fd_host(t, (int)sc->a[1]);
+    if (out < 0 || in < 0) return -EBADF;
+    off_t off;
+    if (sc->a[2] && guest_read(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;
+    size_t count = sc->a[3] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[3];
+    ssize_t n = sendfile(out, in, sc->a[2] ? &off : NULL, count);
+    if (n < 0) return -errno;
+    if (sc->a[2] && guest_write(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;
+    return n;
+}
+
+static int64_t sys_copy_file_range(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    int in = fd_host(t, (int)sc->a[0]), out = fd_host(t, (int)sc->a[2]);
+    if (out < 0 || in < 0) return -EBADF;
+    loff_t offin, offout;
+    if (sc->a[1] && guest_read(t->as, sc->a[1], &offin, 8)) return -EFAULT;
+    if (sc->a[3] && guest_read(t->as, sc->a[3], &offout, 8)) return -EFAULT;
+    ssize_t n = copy_file_range(in, sc->a[1] ? &offin : NULL, out, sc->a[3] ? &offout : NULL, sc->a[4], (unsigned)sc->a[5]);
+    if (n < 0) return -errno;
+    if (sc->a[1]) guest_write(t->as, sc->a[1], &offin, 8);
+    if (sc->a[3]) guest_write(t->as, sc->a[3], &offout, 8);
+    return n;
+}
+
+static int64_t sys_getdents64(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    size_t count = sc->a[2] > IO_CHUNK ? IO_CHUNK : sc->a[2];
+    char *tmp = malloc(count ? count : 1);
+    if (!tmp) return -ENOMEM;
+    long n = syscall(SYS_getdents64, hfd, tmp, count);
+    int64_t r = n < 0 ? -errno : n;
+    if (n > 0 && guest_write(sc->t->as, sc->a[1], tmp, n)) r = -EFAULT;
+    free(tmp);
+    return r;
+}
+
+static int64_t sys_ftruncate(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    return ftruncate(hfd, (off_t)sc->a[1]) < 0 ? -errno : 0;
+}
+
+static int64_t sys_fsync(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    return fsync(hfd) < 0 ? -errno : 0;
+}
+
+static int64_t sys_fdatasync(struct syscall *sc)
+{
+    int hfd = fd_host(sc->t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    return fdatasync(hfd) < 0 ? -errno : 0;
+}
+
+static int64_t sys_fadvise64(struct syscall *sc)
+{
+    return fd_host(sc->t, (int)sc->a[0]) < 0 ? -EBADF : 0;
+}
+
+/* Terminal queries go to the host terminal; anything else is not a terminal's. */
+static int64_t sys_ioctl(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    int hfd = fd_host(t, (int)sc->a[0]);
+    if (hfd < 0) return hfd;
+    unsigned long req = sc->a[1];
+    union { struct winsize ws; struct termios tio; int i; char raw[64]; } u;
+    size_t in = 0, out = 0;
+    switch (req) {
+    case TIOCGWINSZ: out = sizeof(struct winsize); break;
+    case TIOCSWINSZ: in = sizeof(struct winsize); break;
+    case TCGETS: out = 36; break;           /* the kernel's struct termios */
+    case TCSETS: case TCSETSW: case TCSETSF: in = 36; break;
+    case TIOCGPGRP: case TIOCGSID: case FIONREAD: out = sizeof(int); break;
+    case FIONBIO: case TIOCSPGRP: in = sizeof(int); break;
+    case FIOCLEX: t->files->fd[(int)sc->a[0]].cloexec = true; return 0;
+    case FIONCLEX: t->files->fd[(int)sc->a[0]].cloexec = false; return 0;
+    default: return -ENOTTY;
+    }
+    memset(&u, 0, sizeof u);
+    if (in && guest_read(t->as, sc->a[2], &u, in)) return -EFAULT;
+    if (ioctl(hfd, req, &u) < 0) return -errno;
+    if (out && guest_write(t->as, sc->a[2], &u, out)) return -EFAULT;
+    return 0;
+}
+
+/* ---- how arguments print ---- */
+
+static const struct flag_name open_flag_names[] = {
+    { O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" }, { O_TRUNC, "O_TRUNC" },
+    { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" }, { O_SYNC, "O_SYNC" }, { O_DSYNC, "O_DSYNC" },
+    { O_ASYNC, "O_ASYNC" }, { O_DIRECT, "O_DIRECT" }, { 0100000, "O_LARGEFILE" },
+    { O_TMPFILE, "O_TMPFILE" }, { O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
+    { O_NOATIME, "O_NOATIME" }, { O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" }, { 0, NULL },
+};
+
+void sb_open_flags(struct strbuf *sb, uint64_t v)
+{
+    static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+    if (v & O_PATH) { sb_flags(sb, v, open_flag_names, "0"); return; }
+    sb_puts(sb, acc[v & O_ACCMODE]);
+    v &= ~(uint64_t)O_ACCMODE;
+    if (v) { sb_putc(sb, '|'); sb_flags(sb, v, open_flag_names, NULL); }
+}
+
+static void fmt_open_flags(struct strbuf *sb, struct syscall *sc, int i) { sb_open_flags(sb, sc->a[i]); }
+
+/* The mode prints only when the flags make the kernel look at it. */
+static void fmt_open_mode(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->a[i - 1] & (O_CREAT | __O_TMPFILE)) sb_printf(sb, "%#03llo", (unsigned long long)sc->a[i]);
+}
+
+static void fmt_whence(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name w[] = { { SEEK_SET, "SEEK_SET" }, { SEEK_CUR, "SEEK_CUR" },
+        { SEEK_END, "SEEK_END" }, { SEEK_DATA, "SEEK_DATA" }, { SEEK_HOLE, "SEEK_HOLE" }, { 0, NULL } };
+    sb_enum(sb, sc->a[i], w, "%#llx");
+}
+
+static void fmt_iov(struct strbuf *sb, struct syscall *sc, int i, bool out)
+{
+    struct task *t = sc->t;
+    uint64_t cnt = sc->a[i + 1];
+    if (out && sc->ret < 0) { fmt_ptr(sb, sc, i); return; }
+    struct iovec iov;
+    int64_t left = out ? sc->ret : INT64_MAX;
+    sb_putc(sb, '[');
+    for (uint64_t k = 0; k < cnt && k < IOV_MAX_GUEST; k++) {
+        if (guest_read(t->as, sc->a[i] + k * sizeof iov, &iov, sizeof iov)) { sb_puts(sb, "..."); break; }
+        if (k) sb_puts(sb, ", ");
+        size_t show = iov.iov_len < (uint64_t)left ? iov.iov_len : (size_t)left;
+        sb_puts(sb, "{iov_base=");
+        sb_guest_bytes(sb, t, (uint64_t)iov.iov_base, show);
+        sb_printf(sb, ", iov_len=%zu}", iov.iov_len);
+        left -= show;
+    }
+    sb_putc(sb, ']');
+}
+static void fmt_iov_in(struct strbuf *sb, struct syscall *sc, int i) { fmt_iov(sb, sc, i, false); }
+static void fmt_iov_out(struct strbuf *sb, struct syscall *sc, int i) { fmt_iov(sb, sc, i, true); }
+
+static void fmt_fcntl_cmd(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name c[] = { { F_DUPFD, "F_DUPFD" }, { F_GETFD, "F_GETFD" }, { F_SETFD, "F_SETFD" },
+        { F_GETFL, "F_GETFL" }, { F_SETFL, "F_SETFL" }, { F_GETLK, "F_GETLK" }, { F_SETLK, "F_SETLK" },
+        { F_SETLKW, "F_SETLKW" }, { F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC" }, { F_GETPIPE_SZ, "F_GETPIPE_SZ" },
+        { F_SETPIPE_SZ, "F_SETPIPE_SZ" }, { F_OFD_GETLK, "F_OFD_GETLK" }, { F_OFD_SETLK, "F_OFD_SETLK" },
+        { F_OFD_SETLKW, "F_OFD_SETLKW" }, { 0, NULL } };
+    sb_enum(sb, sc->a[i], c, "%#llx");
+}
+
+static void fmt_fcntl_arg(struct strbuf *sb, struct syscall *sc, int i)
+{
+    switch ((int)sc->a[i - 1]) {
+    case F_GETFD: case F_GETFL: case F_GETPIPE_SZ: return;   /* strace shows no third argument */
+    case F_SETFD: sb_puts(sb, sc->a[i] & FD_CLOEXEC ? "FD_CLOEXEC" : "0"); return;
+    case F_SETFL: sb_open_flags(sb, sc->a[i]); return;
+    case F_DUPFD: case F_DUPFD_CLOEXEC: case F_SETPIPE_SZ: fmt_int(sb, sc, i); return;
+    default: fmt_ptr(sb, sc, i);
+    }
+}
+
+static void ret_fcntl(struct strbuf *sb, struct syscall *sc)
+{
+    int cmd = (int)sc->a[1];
+    if (cmd == F_GETFD) sb_printf(sb, "%s", sc->ret & FD_CLOEXEC ? "0x1 (flags FD_CLOEXEC)" : "0");
+    else if (cmd == F_GETFL) { sb_printf(sb, "%#llx (flags ", (unsigned long long)sc->ret); sb_open_flags(sb, sc->ret); sb_putc(sb, ')'); }
+    else sb_printf(sb, "%lld", (long long)sc->ret);
+}
+
+static void fmt_ioctl_req(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name r[] = { { TCGETS, "TCGETS" }, { TCSETS, "TCSETS" }, { TCSETSW, "TCSETSW" },
+        { TCSETSF, "TCSETSF" }, { TIOCGWINSZ, "TIOCGWINSZ" }, { TIOCSWINSZ, "TIOCSWINSZ" },
+        { TIOCGPGRP, "TIOCGPGRP" }, { TIOCSPGRP, "TIOCSPGRP" }, { TIOCGSID, "TIOCGSID" },
+        { FIONREAD, "FIONREAD" }, { FIONBIO, "FIONBIO" }, { FIOCLEX, "FIOCLEX" }, { FIONCLEX, "FIONCLEX" }, { 0, NULL } };
+    sb_enum(sb, sc->a[i], r, "%#llx");
+}
+
+static void fmt_ioctl_arg(struct strbuf *sb, struct syscall *sc, int i)
+{
+    struct task *t = sc->t;
+    if (sc->ret == 0 && sc->a[1] == TIOCGWINSZ) {
+        struct winsize ws;
+        if (!guest_read(t->as, sc->a[i], &ws, sizeof ws)) {
+            sb_printf(sb, "{ws_row=%u, ws_col=%u, ws_xpixel=%u, ws_ypixel=%u}", ws.ws_row, ws.ws_col, ws.ws_xpixel, ws.ws_ypixel);
+            return;
+        }
+    }
+    if (sc->a[1] == FIOCLEX || sc->a[1] == FIONCLEX) return;
+    fmt_ptr(sb, sc, i);
+}
+
+const struct syscall_def fs_syscalls[] = {
+    { SYS_read, "read", sys_read, 3, { IN(fmt_fd), OUT(fmt_buf_len_ret), IN(fmt_uint) }, NULL },
+    { SYS_write, "write", sys_write, 3, { IN(fmt_fd), IN(fmt_buf_len_next), IN(fmt_uint) }, NULL },
+    { SYS_pread64, "pread64", sys_pread64, 4, { IN(fmt_fd), OUT(fmt_buf_len_ret), IN(fmt_uint), IN(fmt_int) }, NULL },
+    { SYS_pwrite64, "pwrite64", sys_pwrite64, 4, { IN(fmt_fd), IN(fmt_buf_len_next), IN(fmt_uint), IN(fmt_int) }, NULL },
+    { SYS_readv, "readv", sys_readv, 3, { IN(fmt_fd), OUT(fmt_iov_out), IN(fmt_uint) }, NULL },
+    { SYS_writev, "writev", sys_writev, 3, { IN(fmt_fd), IN(fmt_iov_in), IN(fmt_uint) }, NULL },
+    { SYS_preadv, "preadv", sys_preadv, 4, { IN(fmt_fd), OUT(fmt_iov_out), IN(fmt_uint), IN(fmt_int) }, NULL },
+    { SYS_pwritev, "pwritev", sys_pwritev, 4, { IN(fmt_fd), IN(fmt_iov_in), IN(fmt_uint), IN(fmt_int) }, NULL },
+    { SYS_open, "open", sys_open, 3, { IN(fmt_path), IN(fmt_open_flags), IN(fmt_open_mode) }, NULL },
+    { SYS_openat, "openat", sys_openat, 4, { IN(fmt_dirfd), IN(fmt_path), IN(fmt_open_flags), IN(fmt_open_mode) }, NULL },
+    { SYS_creat, "creat", sys_creat, 2, { IN(fmt_path), IN(fmt_octal) }, NULL },
+    { SYS_close, "close", sys_close, 1, { IN(fmt_fd) }, NULL },
+    { SYS_lseek, "lseek", sys_lseek, 3, { IN(fmt_fd), IN(fmt_int), IN(fmt_whence) }, NULL },
+    { SYS_dup, "dup", sys_dup, 1, { IN(fmt_fd) }, NULL },
+    { SYS_dup2, "dup2", sys_dup2, 2, { IN(fmt_fd), IN(fmt_fd) }, NULL },
+    { SYS_dup3, "dup3", sys_dup3, 3, { IN(fmt_fd), IN(fmt_fd), IN(fmt_open_flags) }, NULL },
+    { SYS_fcntl, "fcntl", sys_fcntl, 3, { IN(fmt_fd), IN(fmt_fcntl_cmd), IN(fmt_fcntl_arg) }, ret_fcntl },
+    { SYS_ioctl, "ioctl", sys_ioctl, 3, { IN(fmt_fd), IN(fmt_ioctl_req), OUT(fmt_ioctl_arg) }, NULL },
+    { SYS_sendfile, "sendfile", sys_sendfile, 4, { IN(fmt_fd), IN(fmt_fd), IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_copy_file_range, "copy_file_range", sys_copy_file_range, 6, { IN(fmt_fd), IN(fmt_ptr), IN(fmt_fd), IN(fmt_ptr), IN(fmt_uint), IN(fmt_uint) }, NULL },
+    { SYS_getdents64, "getdents64", sys_getdents64, 3, { IN(fmt_fd), IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_ftruncate, "ftruncate", sys_ftruncate, 2, { IN(fmt_fd), IN(fmt_int) }, NULL },
+    { SYS_fsync, "fsync", sys_fsync, 1, { IN(fmt_fd) }, NULL },
+    { SYS_fdatasync, "fdatasync", sys_fdatasync, 1, { IN(fmt_fd) }, NULL },
+    { SYS_fadvise64, "fadvise64", sys_fadvise64, 4, { IN(fmt_fd), IN(fmt_int), IN(fmt_int), IN(fmt_int) }, NULL },
+    { 0, NULL, NULL, 0, { { 0 } }, NULL },
+};

@@ -1,0 +1,274 @@
+/* Memory: brk, mmap, munmap, mprotect, mremap, madvise, msync. The layout follows Linux
+ * with ASLR off: mappings are placed top-down below the mmap base. */
+#include "syscalls/syscall.h"
+#include "syscalls/fdtable.h"
+#include "scheduler/task.h"
+#include "core/addr_space.h"
+#include "core/guest_mem.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+
+static int64_t sys_brk(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    uint64_t want = sc->a[0];
+    if (want < as->brk_start) return as->brk_cur;
+    uint64_t old_end = PAGE_UP(as->brk_cur), new_end = PAGE_UP(want);
+    if (new_end > old_end) {
+        /* Like Linux, refuse to grow into another mapping (and keep a page of gap). */
+        if (!as_range_free(as, old_end, new_end - old_end + PAGE_SIZE)) return as->brk_cur;
+        if (as_map(as, old_end, new_end - old_end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, "[heap]", 0, 0, 0))
+            return as->brk_cur;
+    } else if (new_end < old_end) {
+        as_unmap(as, new_end, old_end - new_end);
+    }
+    as->brk_cur = want;
+    return want;
+}
+
+/* Copies file contents into a fresh private mapping. Pages past the end of the file
+ * read as zero (Linux would raise SIGBUS there; see the signals work). */
+static int fill_from_file(struct addr_space *as, int hfd, uint64_t addr, uint64_t len, uint64_t off)
+{
+    char *buf = malloc(1 << 20);
+    if (!buf) return -ENOMEM;
+    uint64_t done = 0;
+    int rc = 0;
+    while (done < len) {
+        size_t want = len - done < (1 << 20) ? len - done : (1 << 20);
+        ssize_t n = pread(hfd, buf, want, off + done);
+        if (n < 0) { rc = -errno; break; }
+        if (n == 0) break;
+        guest_poke(as, addr + done, buf, n);
+        done += n;
+    }
+    free(buf);
+    return rc;
+}
+
+static int64_t sys_mmap(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    struct addr_space *as = t->as;
+    uint64_t addr = sc->a[0], len = sc->a[1], off = sc->a[5];
+    int prot = (int)sc->a[2], flags = (int)sc->a[3], fd = (int)sc->a[4];
+    int type = flags & MAP_SHARED_VALIDATE;
+    if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
+    if (len == 0 || (off & (PAGE_SIZE - 1))) return -EINVAL;
+    if (len > TASK_SIZE_64) return -ENOMEM;
+    len = PAGE_UP(len);
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
+
+    struct open_file *f = NULL;
+    struct stat st = { 0 };
+    char path[PATH_MAX] = "";
+    if (!(flags & MAP_ANONYMOUS)) {
+        f = fd_get(t, fd);
+        if (!f) return -EBADF;
+        if (fstat(f->host_fd, &st) != 0) return -errno;
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) return -ENODEV;
+        int acc = fcntl(f->host_fd, F_GETFL) & O_ACCMODE;
+        if (acc == O_WRONLY) return -EACCES;
+        if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR) return -EACCES;
+        char link[64];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", f->host_fd);
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        path[n > 0 ? n : 0] = 0;
+    }
+
+    uint64_t at;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+        if (addr + len > TASK_SIZE_64 || addr + len < addr || addr < MMAP_MIN_ADDR) return -EPERM;
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !as_range_free(as, addr, len)) return -EEXIST;
+        at = addr;
+    } else {
+        uint64_t hint = PAGE_DOWN(addr);
+        if (hint >= MMAP_MIN_ADDR && hint + len <= TASK_SIZE_64 && hint + len > hint && as_range_free(as, hint, len))
+            at = hint;
+        else if (!(at = as_find_free(as, len, as->mmap_base)))
+            return -ENOMEM;
+    }
+    int vflags = (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | (flags & MAP_ANONYMOUS);
+    int rc = as_map(as, at, len, prot, vflags, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
+    if (rc) return rc;
+    if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
+    return at;
+}
+
+static int64_t sys_munmap(struct syscall *sc)
+{
+    uint64_t addr = sc->a[0], len = sc->a[1];
+    if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr + PAGE_UP(len) > TASK_SIZE_64 || addr + len < addr) return -EINVAL;
+    return as_unmap(sc->t->as, addr, PAGE_UP(len));
+}
+
+static int64_t sys_mprotect(struct syscall *sc)
+{
+    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
+    int prot = (int)sc->a[2];
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
+    if (len == 0) return 0;
+    if (addr + len < addr) return -ENOMEM;
+    return as_protect(sc->t->as, addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+}
+
+static int64_t sys_mremap(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    uint64_t old = sc->a[0], old_len = PAGE_UP(sc->a[1]), new_len = PAGE_UP(sc->a[2]), dest = sc->a[4];
+    int flags = (int)sc->a[3];
+    if ((old & (PAGE_SIZE - 1)) || new_len == 0) return -EINVAL;
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return -EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+    if (old_len == 0 || !as_range_mapped(as, old, old + old_len)) return -EFAULT;
+    const struct vma *v = as_find(as, old);
+    if (v->end < old + old_len) return -EFAULT;   /* must lie in one mapping */
+    struct vma keep = *v;
+    if (!(flags & MREMAP_FIXED)) {
+        if (new_len <= old_len) {
+            if (new_len < old_len) as_unmap(as, old + new_len, old_len - new_len);
+            return old;
+        }
+        if (as_range_free(as, old + old_len, new_len - old_len)) {
+            int rc = as_map(as, old + old_len, new_len - old_len, keep.prot, keep.flags, keep.name,
+                            keep.ino ? keep.offset + (old + old_len - keep.start) : 0, keep.dev, keep.ino);
+            return rc ? rc : (int64_t)old;
+        }
+        if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+        if (!(dest = as_find_free(as, new_len, as->mmap_base))) return -ENOMEM;
+    } else if ((dest & (PAGE_SIZE - 1)) || (dest < old + old_len && old < dest + new_len)) {
+        return -EINVAL;
+    }
+    uint64_t copy = old_len < new_len ? old_len : new_len;
+    char *buf = malloc(copy);
+    if (!buf) return -ENOMEM;
+    guest_peek(as, old, buf, copy);
+    char *name = keep.name ? strdup(keep.name) : NULL;
+    int rc = as_map(as, dest, new_len, keep.prot, keep.flags, name,
+                    keep.ino ? keep.offset + (old - keep.start) : 0, keep.dev, keep.ino);
+    free(name);
+    if (!rc) {
+        guest_poke(as, dest, buf, copy);
+        as_unmap(as, old, old_len);
+    }
+    free(buf);
+    return rc ? rc : (int64_t)dest;
+}
+
+static int64_t sys_madvise(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
+    int advice = (int)sc->a[2];
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    if (len == 0) return 0;
+    if (!as_range_mapped(as, addr, addr + len)) return -ENOMEM;
+    if (advice == MADV_DONTNEED || advice == MADV_FREE) {
+        /* Private anonymous memory reads as zero afterwards. */
+        static const char zeros[PAGE_SIZE];
+        for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
+            const struct vma *v = as_find(as, a);
+            if (v && (v->flags & MAP_ANONYMOUS) && !(v->flags & MAP_SHARED)) guest_poke(as, a, zeros, PAGE_SIZE);
+        }
+    }
+    return 0;
+}
+
+static int64_t sys_msync(struct syscall *sc)
+{
+    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    return as_range_mapped(sc->t->as, addr, addr + len) ? 0 : -ENOMEM;
+}
+
+static int64_t sys_mincore(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
+    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    if (!as_range_mapped(as, addr, addr + len)) return -ENOMEM;
+    for (uint64_t i = 0; i < len / PAGE_SIZE; i++) {
+        unsigned char one = 1;
+        if (guest_write(as, sc->a[2] + i, &one, 1)) return -EFAULT;
+    }
+    return 0;
+}
+
+/* ---- how arguments print ---- */
+
+static const struct flag_name prot_names[] = {
+    { PROT_READ, "PROT_READ" }, { PROT_WRITE, "PROT_WRITE" }, { PROT_EXEC, "PROT_EXEC" },
+    { PROT_GROWSDOWN, "PROT_GROWSDOWN" }, { PROT_GROWSUP, "PROT_GROWSUP" }, { 0, NULL },
+};
+static void fmt_prot(struct strbuf *sb, struct syscall *sc, int i) { sb_flags(sb, sc->a[i], prot_names, "PROT_NONE"); }
+
+static const struct flag_name map_names[] = {
+    { MAP_FIXED, "MAP_FIXED" }, { MAP_ANONYMOUS, "MAP_ANONYMOUS" }, { MAP_32BIT, "MAP_32BIT" },
+    { MAP_GROWSDOWN, "MAP_GROWSDOWN" }, { MAP_DENYWRITE, "MAP_DENYWRITE" }, { MAP_EXECUTABLE, "MAP_EXECUTABLE" },
+    { MAP_LOCKED, "MAP_LOCKED" }, { MAP_NORESERVE, "MAP_NORESERVE" }, { MAP_POPULATE, "MAP_POPULATE" },
+    { MAP_NONBLOCK, "MAP_NONBLOCK" }, { MAP_STACK, "MAP_STACK" }, { MAP_HUGETLB, "MAP_HUGETLB" },
+    { MAP_SYNC, "MAP_SYNC" }, { MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" }, { 0, NULL },
+};
+static void fmt_map_flags(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const char *const type[] = { "0", "MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE" };
+    uint64_t v = sc->a[i];
+    sb_puts(sb, type[v & 3]);
+    if (v & ~3ULL) { sb_putc(sb, '|'); sb_flags(sb, v & ~3ULL, map_names, NULL); }
+}
+
+static void fmt_mremap_flags(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name m[] = { { MREMAP_MAYMOVE, "MREMAP_MAYMOVE" }, { MREMAP_FIXED, "MREMAP_FIXED" },
+        { MREMAP_DONTUNMAP, "MREMAP_DONTUNMAP" }, { 0, NULL } };
+    sb_flags(sb, sc->a[i], m, "0");
+}
+
+/* mremap's fifth argument exists only with MREMAP_FIXED. */
+static void fmt_mremap_dest(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->a[3] & MREMAP_FIXED) fmt_ptr(sb, sc, i);
+}
+
+static void fmt_advice(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name m[] = { { MADV_NORMAL, "MADV_NORMAL" }, { MADV_RANDOM, "MADV_RANDOM" },
+        { MADV_SEQUENTIAL, "MADV_SEQUENTIAL" }, { MADV_WILLNEED, "MADV_WILLNEED" }, { MADV_DONTNEED, "MADV_DONTNEED" },
+        { MADV_FREE, "MADV_FREE" }, { MADV_REMOVE, "MADV_REMOVE" }, { MADV_DONTFORK, "MADV_DONTFORK" },
+        { MADV_DOFORK, "MADV_DOFORK" }, { MADV_HUGEPAGE, "MADV_HUGEPAGE" }, { MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE" },
+        { MADV_DONTDUMP, "MADV_DONTDUMP" }, { MADV_DODUMP, "MADV_DODUMP" }, { 0, NULL } };
+    sb_enum(sb, sc->a[i], m, "%#llx");
+}
+
+static void fmt_msync_flags(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name m[] = { { MS_ASYNC, "MS_ASYNC" }, { MS_INVALIDATE, "MS_INVALIDATE" }, { MS_SYNC, "MS_SYNC" }, { 0, NULL } };
+    sb_flags(sb, sc->a[i], m, "0");
+}
+
+const struct syscall_def mm_syscalls[] = {
+    { SYS_brk, "brk", sys_brk, 1, { IN(fmt_ptr) }, ret_hex },
+    { SYS_mmap, "mmap", sys_mmap, 6, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_prot), IN(fmt_map_flags), IN(fmt_int), IN(fmt_hex) }, ret_hex },
+    { SYS_munmap, "munmap", sys_munmap, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_mprotect, "mprotect", sys_mprotect, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_prot) }, NULL },
+    { SYS_mremap, "mremap", sys_mremap, 5, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_uint), IN(fmt_mremap_flags), IN(fmt_mremap_dest) }, ret_hex },
+    { SYS_madvise, "madvise", sys_madvise, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_advice) }, NULL },
+    { SYS_msync, "msync", sys_msync, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_msync_flags) }, NULL },
+    { SYS_mincore, "mincore", sys_mincore, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_ptr) }, NULL },
+    { 0, NULL, NULL, 0, { { 0 } }, NULL },
+};

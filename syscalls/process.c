@@ -1,0 +1,411 @@
+/* Process identity and lifetime for now: exit, ids, arch_prctl, uname, limits.
+ * Identity values the guest can see are fixed (pids from FIRST_PID, a fixed uname) or
+ * read from the host as inputs (uid, gid). */
+#include "syscalls/syscall.h"
+#include "scheduler/task.h"
+#include "scheduler/run.h"
+#include "core/addr_space.h"
+#include "core/cpu.h"
+#include "core/det.h"
+#include "core/guest_mem.h"
+#include <asm/prctl.h>
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+/* The machine uniemu pretends to be: one CPU, fixed names. */
+#define GUEST_NCPUS 1
+#define GUEST_MEM_BYTES (4ULL << 30)
+
+static int64_t sys_exit(struct syscall *sc)
+{
+    task_exit(sc->t, ((int)sc->a[0] & 0xff) << 8, false);
+    return RET_NORETURN;
+}
+
+static int64_t sys_exit_group(struct syscall *sc)
+{
+    task_exit(sc->t, ((int)sc->a[0] & 0xff) << 8, true);
+    return RET_NORETURN;
+}
+
+static int64_t sys_getpid(struct syscall *sc) { return sc->t->proc->pid; }
+static int64_t sys_getppid(struct syscall *sc) { return sc->t->proc->ppid; }
+static int64_t sys_gettid(struct syscall *sc) { return sc->t->tid; }
+static int64_t sys_getpgrp(struct syscall *sc) { return sc->t->proc->pgid; }
+static int64_t sys_getpgid(struct syscall *sc)
+{
+    int pid = (int)sc->a[0];
+    return (pid == 0 || pid == sc->t->proc->pid) ? sc->t->proc->pgid : -ESRCH;
+}
+static int64_t sys_getsid(struct syscall *sc)
+{
+    int pid = (int)sc->a[0];
+    return (pid == 0 || pid == sc->t->proc->pid) ? sc->t->proc->sid : -ESRCH;
+}
+static int64_t sys_setpgid(struct syscall *sc)
+{
+    int pid = (int)sc->a[0], pgid = (int)sc->a[1];
+    if (pid != 0 && pid != sc->t->proc->pid) return -ESRCH;
+    if (pgid < 0) return -EINVAL;
+    sc->t->proc->pgid = pgid ? pgid : sc->t->proc->pid;
+    return 0;
+}
+static int64_t sys_setsid(struct syscall *sc)
+{
+    struct process *p = sc->t->proc;
+    if (p->pgid == p->pid) return -EPERM;
+    p->sid = p->pgid = p->pid;
+    return p->sid;
+}
+
+static int64_t sys_getuid(struct syscall *sc) { (void)sc; return getuid(); }
+static int64_t sys_geteuid(struct syscall *sc) { (void)sc; return geteuid(); }
+static int64_t sys_getgid(struct syscall *sc) { (void)sc; return getgid(); }
+static int64_t sys_getegid(struct syscall *sc) { (void)sc; return getegid(); }
+
+static int64_t sys_getresuid(struct syscall *sc)
+{
+    uint32_t id[3] = { getuid(), geteuid(), geteuid() };
+    for (int i = 0; i < 3; i++)
+        if (guest_write(sc->t->as, sc->a[i], &id[i], 4)) return -EFAULT;
+    return 0;
+}
+
+static int64_t sys_getresgid(struct syscall *sc)
+{
+    uint32_t id[3] = { getgid(), getegid(), getegid() };
+    for (int i = 0; i < 3; i++)
+        if (guest_write(sc->t->as, sc->a[i], &id[i], 4)) return -EFAULT;
+    return 0;
+}
+
+static int64_t sys_getgroups(struct syscall *sc)
+{
+    gid_t g[256];
+    int n = getgroups(256, g);
+    if (n < 0) return -errno;
+    int size = (int)sc->a[0];
+    if (size == 0) return n;
+    if (size < n) return -EINVAL;
+    uint32_t out[256];
+    for (int i = 0; i < n; i++) out[i] = g[i];
+    return guest_write(sc->t->as, sc->a[1], out, 4 * n) ? -EFAULT : n;
+}
+
+/* Changing identity is refused, as for an unprivileged user, unless it changes nothing. */
+static int64_t sys_setid(struct syscall *sc)
+{
+    (void)sc;
+    return -EPERM;
+}
+
+static int64_t sys_set_tid_address(struct syscall *sc)
+{
+    sc->t->clear_child_tid = sc->a[0];
+    return sc->t->tid;
+}
+
+static int64_t sys_set_robust_list(struct syscall *sc)
+{
+    if (sc->a[1] != 24) return -EINVAL;   /* sizeof(struct robust_list_head) */
+    sc->t->robust_list = sc->a[0];
+    sc->t->robust_len = sc->a[1];
+    return 0;
+}
+
+static int64_t sys_get_robust_list(struct syscall *sc)
+{
+    uint64_t head = sc->t->robust_list, len = 24;
+    if (sc->a[0] && (int)sc->a[0] != sc->t->tid) return -ESRCH;
+    if (guest_write(sc->t->as, sc->a[1], &head, 8) || guest_write(sc->t->as, sc->a[2], &len, 8)) return -EFAULT;
+    return 0;
+}
+
+/* rseq is optional for libc (glibc falls back when it fails). */
+static int64_t sys_rseq(struct syscall *sc) { (void)sc; return -ENOSYS; }
+
+static int64_t sys_arch_prctl(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    uint64_t v;
+    switch ((int)sc->a[0]) {
+    case ARCH_SET_FS:
+        if (sc->a[1] >= TASK_SIZE_64) return -EPERM;
+        cpu_set(as, R_FS_BASE, sc->a[1]);
+        return 0;
+    case ARCH_SET_GS:
+        if (sc->a[1] >= TASK_SIZE_64) return -EPERM;
+        cpu_set(as, R_GS_BASE, sc->a[1]);
+        return 0;
+    case ARCH_GET_FS:
+        v = cpu_get(as, R_FS_BASE);
+        return guest_write(as, sc->a[1], &v, 8) ? -EFAULT : 0;
+    case ARCH_GET_GS:
+        v = cpu_get(as, R_GS_BASE);
+        return guest_write(as, sc->a[1], &v, 8) ? -EFAULT : 0;
+    case ARCH_GET_CPUID:
+        return 1;
+    case ARCH_SET_CPUID:
+        return -ENODEV;
+    default:
+        return -EINVAL;
+    }
+}
+
+static int64_t sys_uname(struct syscall *sc)
+{
+    struct utsname u;
+    memset(&u, 0, sizeof u);
+    strcpy(u.sysname, "Linux");
+    strcpy(u.nodename, "uniemu");
+    strcpy(u.release, "6.1.0-uniemu");
+    strcpy(u.version, "#1 SMP PREEMPT_DYNAMIC uniemu");
+    strcpy(u.machine, "x86_64");
+    strcpy(u.domainname, "(none)");
+    return guest_write(sc->t->as, sc->a[0], &u, sizeof u) ? -EFAULT : 0;
+}
+
+static int64_t sys_sysinfo(struct syscall *sc)
+{
+    struct sysinfo si;
+    memset(&si, 0, sizeof si);
+    si.uptime = (long)(det_now_ns() / 1000000000ULL);
+    si.totalram = GUEST_MEM_BYTES;
+    si.freeram = GUEST_MEM_BYTES / 2;
+    si.procs = 1;
+    si.mem_unit = 1;
+    return guest_write(sc->t->as, sc->a[0], &si, sizeof si) ? -EFAULT : 0;
+}
+
+/* Limits the guest sees: Linux's defaults for a user shell, fixed so that runs agree. */
+static struct rlimit guest_rlimits[RLIM_NLIMITS] = {
+    [RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
+    [RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
+    [RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
+    [RLIMIT_STACK] = { 8 << 20, RLIM_INFINITY },
+    [RLIMIT_CORE] = { 0, RLIM_INFINITY },
+    [RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
+    [RLIMIT_NPROC] = { 63432, 63432 },
+    [RLIMIT_NOFILE] = { 1024, 1024 },
+    [RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
+    [RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
+    [RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
+    [RLIMIT_SIGPENDING] = { 63432, 63432 },
+    [RLIMIT_MSGQUEUE] = { 819200, 819200 },
+    [RLIMIT_NICE] = { 0, 0 },
+    [RLIMIT_RTPRIO] = { 0, 0 },
+    [RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
+};
+
+static int64_t do_prlimit(struct task *t, int pid, unsigned res, uint64_t new_addr, uint64_t old_addr)
+{
+    if (pid != 0 && pid != t->proc->pid) return -ESRCH;
+    if (res >= RLIM_NLIMITS) return -EINVAL;
+    struct rlimit nl;
+    if (new_addr) {
+        if (guest_read(t->as, new_addr, &nl, sizeof nl)) return -EFAULT;
+        if (nl.rlim_cur > nl.rlim_max) return -EINVAL;
+        if (nl.rlim_max > guest_rlimits[res].rlim_max) return -EPERM;
+    }
+    if (old_addr && guest_write(t->as, old_addr, &guest_rlimits[res], sizeof nl)) return -EFAULT;
+    if (new_addr) guest_rlimits[res] = nl;
+    return 0;
+}
+
+static int64_t sys_prlimit64(struct syscall *sc) { return do_prlimit(sc->t, (int)sc->a[0], (unsigned)sc->a[1], sc->a[2], sc->a[3]); }
+static int64_t sys_getrlimit(struct syscall *sc) { return do_prlimit(sc->t, 0, (unsigned)sc->a[0], 0, sc->a[1]); }
+static int64_t sys_setrlimit(struct syscall *sc) { return do_prlimit(sc->t, 0, (unsigned)sc->a[0], sc->a[1], 0); }
+
+static int64_t sys_sched_getaffinity(struct syscall *sc)
+{
+    uint64_t size = sc->a[1];
+    if (size < 8 || (size & 7)) return -EINVAL;
+    uint64_t mask = (1ULL << GUEST_NCPUS) - 1;
+    if (guest_write(sc->t->as, sc->a[2], &mask, 8)) return -EFAULT;
+    return 8;
+}
+
+static int64_t sys_sched_setaffinity(struct syscall *sc) { (void)sc; return 0; }
+static int64_t sys_sched_yield(struct syscall *sc) { (void)sc; return 0; }
+
+static int64_t sys_getcpu(struct syscall *sc)
+{
+    uint32_t zero = 0;
+    if (sc->a[0] && guest_write(sc->t->as, sc->a[0], &zero, 4)) return -EFAULT;
+    if (sc->a[1] && guest_write(sc->t->as, sc->a[1], &zero, 4)) return -EFAULT;
+    return 0;
+}
+
+static int64_t sys_getrandom(struct syscall *sc)
+{
+    uint64_t len = sc->a[1];
+    if (sc->a[2] & ~7ULL) return -EINVAL;
+    if (len > 33554431) len = 33554431;
+    unsigned char buf[4096];
+    uint64_t done = 0;
+    while (done < len) {
+        size_t n = len - done < sizeof buf ? len - done : sizeof buf;
+        det_random(buf, n);
+        if (guest_write(sc->t->as, sc->a[0] + done, buf, n)) return done ? (int64_t)done : -EFAULT;
+        done += n;
+    }
+    return len;
+}
+
+static int64_t sys_prctl(struct syscall *sc)
+{
+    switch ((int)sc->a[0]) {
+    case PR_SET_NAME: {
+        char name[16];
+        if (guest_read_str(sc->t->as, sc->a[1], name, sizeof name) == -EFAULT) return -EFAULT;
+        return 0;
+    }
+    case PR_GET_NAME: return guest_write(sc->t->as, sc->a[1], "uniemu-guest\0\0\0", 16) ? -EFAULT : 0;
+    case PR_SET_PDEATHSIG: case PR_SET_DUMPABLE: case PR_SET_NO_NEW_PRIVS: case PR_SET_VMA: return 0;
+    case PR_GET_DUMPABLE: return 1;
+    default: return -EINVAL;
+    }
+}
+
+static int64_t sys_getrusage(struct syscall *sc)
+{
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    uint64_t us = det_insns() / 1000;   /* one instruction per virtual nanosecond */
+    ru.ru_utime.tv_sec = us / 1000000;
+    ru.ru_utime.tv_usec = us % 1000000;
+    return guest_write(sc->t->as, sc->a[1], &ru, sizeof ru) ? -EFAULT : 0;
+}
+
+/* ---- how arguments print ---- */
+
+static void fmt_arch_prctl_code(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name c[] = { { ARCH_SET_GS, "ARCH_SET_GS" }, { ARCH_SET_FS, "ARCH_SET_FS" },
+        { ARCH_GET_FS, "ARCH_GET_FS" }, { ARCH_GET_GS, "ARCH_GET_GS" }, { ARCH_GET_CPUID, "ARCH_GET_CPUID" },
+        { ARCH_SET_CPUID, "ARCH_SET_CPUID" }, { 0, NULL } };
+    sb_enum(sb, sc->a[i], c, "%#llx");
+}
+
+static void fmt_uname(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->ret) { fmt_ptr(sb, sc, i); return; }
+    sb_puts(sb, "{sysname=\"Linux\", nodename=\"uniemu\", ...}");
+}
+
+static const struct flag_name rlimit_names[] = {
+    { RLIMIT_CPU, "RLIMIT_CPU" }, { RLIMIT_FSIZE, "RLIMIT_FSIZE" }, { RLIMIT_DATA, "RLIMIT_DATA" },
+    { RLIMIT_STACK, "RLIMIT_STACK" }, { RLIMIT_CORE, "RLIMIT_CORE" }, { RLIMIT_RSS, "RLIMIT_RSS" },
+    { RLIMIT_NPROC, "RLIMIT_NPROC" }, { RLIMIT_NOFILE, "RLIMIT_NOFILE" }, { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" },
+    { RLIMIT_AS, "RLIMIT_AS" }, { RLIMIT_LOCKS, "RLIMIT_LOCKS" }, { RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
+    { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE" }, { RLIMIT_NICE, "RLIMIT_NICE" }, { RLIMIT_RTPRIO, "RLIMIT_RTPRIO" },
+    { RLIMIT_RTTIME, "RLIMIT_RTTIME" }, { 0, NULL },
+};
+static void fmt_rlimit_res(struct strbuf *sb, struct syscall *sc, int i) { sb_enum(sb, sc->a[i], rlimit_names, "%llu"); }
+
+static void sb_rlim_val(struct strbuf *sb, uint64_t v)
+{
+    if (v == RLIM_INFINITY) sb_puts(sb, "RLIM64_INFINITY");
+    else if (v && v % 1024 == 0) sb_printf(sb, "%llu*1024", (unsigned long long)(v / 1024));
+    else sb_printf(sb, "%llu", (unsigned long long)v);
+}
+
+static void sb_rlimit_at(struct strbuf *sb, struct syscall *sc, uint64_t addr)
+{
+    struct rlimit rl;
+    if (!addr) { sb_puts(sb, "NULL"); return; }
+    if (guest_read(sc->t->as, addr, &rl, sizeof rl)) { sb_printf(sb, "%#llx", (unsigned long long)addr); return; }
+    sb_puts(sb, "{rlim_cur=");
+    sb_rlim_val(sb, rl.rlim_cur);
+    sb_puts(sb, ", rlim_max=");
+    sb_rlim_val(sb, rl.rlim_max);
+    sb_putc(sb, '}');
+}
+static void fmt_rlimit_in(struct strbuf *sb, struct syscall *sc, int i) { sb_rlimit_at(sb, sc, sc->a[i]); }
+static void fmt_rlimit_out(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->ret) fmt_ptr(sb, sc, i); else sb_rlimit_at(sb, sc, sc->a[i]);
+}
+
+static void fmt_getrandom_buf(struct strbuf *sb, struct syscall *sc, int i)
+{
+    unsigned char buf[256];
+    size_t show = sc->ret < 0 ? 0 : (size_t)sc->ret < (size_t)strace_strsize ? (size_t)sc->ret : (size_t)strace_strsize;
+    if (show > sizeof buf) show = sizeof buf;
+    if (sc->ret < 0 || guest_read(sc->t->as, sc->a[i], buf, show)) { fmt_ptr(sb, sc, i); return; }
+    sb_quoted_hex(sb, buf, show, show < (size_t)sc->ret);
+}
+static void fmt_getrandom_flags(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name f[] = { { 1, "GRND_NONBLOCK" }, { 2, "GRND_RANDOM" }, { 4, "GRND_INSECURE" }, { 0, NULL } };
+    sb_flags(sb, sc->a[i], f, "0");
+}
+
+static void fmt_affinity_out(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->ret < 0) { fmt_ptr(sb, sc, i); return; }
+    sb_puts(sb, "[0]");
+}
+
+static void fmt_prctl_option(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name o[] = { { PR_SET_NAME, "PR_SET_NAME" }, { PR_GET_NAME, "PR_GET_NAME" },
+        { PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG" }, { PR_SET_DUMPABLE, "PR_SET_DUMPABLE" },
+        { PR_GET_DUMPABLE, "PR_GET_DUMPABLE" }, { PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS" }, { 0, NULL } };
+    sb_enum(sb, sc->a[i], o, "%#llx");
+}
+
+static void fmt_who(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name w[] = { { RUSAGE_SELF, "RUSAGE_SELF" }, { (uint64_t)(int64_t)RUSAGE_CHILDREN, "RUSAGE_CHILDREN" },
+        { RUSAGE_THREAD, "RUSAGE_THREAD" }, { 0, NULL } };
+    if ((int)sc->a[i] == RUSAGE_SELF) { sb_puts(sb, "RUSAGE_SELF"); return; }
+    sb_enum(sb, (uint64_t)(int64_t)(int)sc->a[i], w, "%lld");
+}
+
+const struct syscall_def process_syscalls[] = {
+    { SYS_exit, "exit", sys_exit, 1, { IN(fmt_int) }, NULL },
+    { SYS_exit_group, "exit_group", sys_exit_group, 1, { IN(fmt_int) }, NULL },
+    { SYS_getpid, "getpid", sys_getpid, 0, { { 0 } }, NULL },
+    { SYS_getppid, "getppid", sys_getppid, 0, { { 0 } }, NULL },
+    { SYS_gettid, "gettid", sys_gettid, 0, { { 0 } }, NULL },
+    { SYS_getpgrp, "getpgrp", sys_getpgrp, 0, { { 0 } }, NULL },
+    { SYS_getpgid, "getpgid", sys_getpgid, 1, { IN(fmt_int) }, NULL },
+    { SYS_getsid, "getsid", sys_getsid, 1, { IN(fmt_int) }, NULL },
+    { SYS_setpgid, "setpgid", sys_setpgid, 2, { IN(fmt_int), IN(fmt_int) }, NULL },
+    { SYS_setsid, "setsid", sys_setsid, 0, { { 0 } }, NULL },
+    { SYS_getuid, "getuid", sys_getuid, 0, { { 0 } }, NULL },
+    { SYS_geteuid, "geteuid", sys_geteuid, 0, { { 0 } }, NULL },
+    { SYS_getgid, "getgid", sys_getgid, 0, { { 0 } }, NULL },
+    { SYS_getegid, "getegid", sys_getegid, 0, { { 0 } }, NULL },
+    { SYS_getresuid, "getresuid", sys_getresuid, 3, { IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
+    { SYS_getresgid, "getresgid", sys_getresgid, 3, { IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
+    { SYS_getgroups, "getgroups", sys_getgroups, 2, { IN(fmt_int), IN(fmt_ptr) }, NULL },
+    { SYS_setuid, "setuid", sys_setid, 1, { IN(fmt_int) }, NULL },
+    { SYS_setgid, "setgid", sys_setid, 1, { IN(fmt_int) }, NULL },
+    { SYS_set_tid_address, "set_tid_address", sys_set_tid_address, 1, { IN(fmt_ptr) }, NULL },
+    { SYS_set_robust_list, "set_robust_list", sys_set_robust_list, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_get_robust_list, "get_robust_list", sys_get_robust_list, 3, { IN(fmt_int), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
+    { SYS_rseq, "rseq", sys_rseq, 4, { IN(fmt_ptr), IN(fmt_hex), IN(fmt_int), IN(fmt_hex) }, NULL },
+    { SYS_arch_prctl, "arch_prctl", sys_arch_prctl, 2, { IN(fmt_arch_prctl_code), IN(fmt_ptr) }, NULL },
+    { SYS_uname, "uname", sys_uname, 1, { OUT(fmt_uname) }, NULL },
+    { SYS_sysinfo, "sysinfo", sys_sysinfo, 1, { IN(fmt_ptr) }, NULL },
+    { SYS_prlimit64, "prlimit64", sys_prlimit64, 4, { IN(fmt_int), IN(fmt_rlimit_res), IN(fmt_rlimit_in), OUT(fmt_rlimit_out) }, NULL },
+    { SYS_getrlimit, "getrlimit", sys_getrlimit, 2, { IN(fmt_rlimit_res), OUT(fmt_rlimit_out) }, NULL },
+    { SYS_setrlimit, "setrlimit", sys_setrlimit, 2, { IN(fmt_rlimit_res), IN(fmt_rlimit_in) }, NULL },
+    { SYS_sched_getaffinity, "sched_getaffinity", sys_sched_getaffinity, 3, { IN(fmt_int), IN(fmt_uint), OUT(fmt_affinity_out) }, NULL },
+    { SYS_sched_setaffinity, "sched_setaffinity", sys_sched_setaffinity, 3, { IN(fmt_int), IN(fmt_uint), IN(fmt_ptr) }, NULL },
+    { SYS_sched_yield, "sched_yield", sys_sched_yield, 0, { { 0 } }, NULL },
+    { SYS_getcpu, "getcpu", sys_getcpu, 3, { IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
+    { SYS_getrandom, "getrandom", sys_getrandom, 3, { OUT(fmt_getrandom_buf), IN(fmt_uint), IN(fmt_getrandom_flags) }, NULL },
+    { SYS_prctl, "prctl", sys_prctl, 2, { IN(fmt_prctl_option), IN(fmt_hex) }, NULL },
+    { SYS_getrusage, "getrusage", sys_getrusage, 2, { IN(fmt_who), IN(fmt_ptr) }, NULL },
+    { 0, NULL, NULL, 0, { { 0 } }, NULL },
+};

@@ -1,0 +1,85 @@
+/* The syscall layer: one table of definitions (handler + how arguments print), each
+ * family contributing its rows from its own file. */
+#ifndef UNIEMU_SYSCALL_H
+#define UNIEMU_SYSCALL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include "syscalls/strbuf.h"
+
+struct task;
+
+struct syscall {
+    struct task *t;
+    int nr;
+    uint64_t a[6];
+    int64_t ret;
+};
+
+/* Prints argument i of a call. Called before the call for inputs, after it for outputs. */
+typedef void (*arg_fmt)(struct strbuf *sb, struct syscall *sc, int i);
+/* Prints a successful return value (errors always print as -1 ENAME (text)). */
+typedef void (*ret_fmt)(struct strbuf *sb, struct syscall *sc);
+
+struct arg_def { arg_fmt fmt; bool out; };
+
+struct syscall_def {
+    int nr;
+    const char *name;
+    int64_t (*fn)(struct syscall *sc);
+    int nargs;
+    struct arg_def args[6];
+    ret_fmt ret;
+};
+
+#define IN(f) { f, false }
+#define OUT(f) { f, true }
+/* A return value that tells the run loop the task is gone (exit, exit_group). */
+#define RET_NORETURN INT64_MIN
+
+/* Each family's table, terminated by a row with name NULL. */
+extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[],
+    process_syscalls[], time_syscalls[], signal_syscalls[];
+
+void syscalls_init(void);
+/* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret. */
+void syscall_dispatch(struct syscall *sc);
+
+/* The strace-style log: NULL when off. */
+extern FILE *strace_out;
+extern int strace_strsize;      /* like strace -s: bytes of a string shown, default 32 */
+void strace_log_line(struct task *t, const char *text);
+
+/* Common argument printers (syscalls/strace.c). */
+void fmt_int(struct strbuf *, struct syscall *, int);
+void fmt_uint(struct strbuf *, struct syscall *, int);
+void fmt_hex(struct strbuf *, struct syscall *, int);
+void fmt_ptr(struct strbuf *, struct syscall *, int);      /* NULL or 0x... */
+void fmt_octal(struct strbuf *, struct syscall *, int);    /* 0644 */
+void fmt_fd(struct strbuf *, struct syscall *, int);
+void fmt_dirfd(struct strbuf *, struct syscall *, int);    /* AT_FDCWD or fd */
+void fmt_path(struct strbuf *, struct syscall *, int);     /* quoted NUL-terminated string */
+void fmt_buf_len_next(struct strbuf *, struct syscall *, int); /* bytes, length = next arg */
+void fmt_buf_len_ret(struct strbuf *, struct syscall *, int);  /* bytes, length = return value */
+void fmt_strarray(struct strbuf *, struct syscall *, int);  /* ["a", "b"] */
+void fmt_at_flags(struct strbuf *, struct syscall *, int);  /* AT_SYMLINK_NOFOLLOW|... */
+void ret_hex(struct strbuf *, struct syscall *);
+void sb_open_flags(struct strbuf *sb, uint64_t flags);   /* O_RDONLY|O_CLOEXEC */
+void sb_signame(struct strbuf *sb, int sig);              /* SIGSEGV, SIGRT_3 */
+
+/* Flag tables for decoding: {value, "NAME"}, terminated by name NULL. */
+struct flag_name { uint64_t val; const char *name; };
+/* Prints the names of set bits joined by '|', the rest in hex; `zero` when v == 0. */
+void sb_flags(struct strbuf *sb, uint64_t v, const struct flag_name *t, const char *zero);
+/* Prints the name of v if the table has it, else the number with `fallback` format. */
+void sb_enum(struct strbuf *sb, uint64_t v, const struct flag_name *t, const char *fallback);
+/* Quoted string the way strace shows it: escapes, and "..." past strace_strsize. */
+void sb_quoted(struct strbuf *sb, const unsigned char *s, size_t n, bool truncated_more);
+/* Every byte as \xHH, as strace shows random data. */
+void sb_quoted_hex(struct strbuf *sb, const unsigned char *s, size_t n, bool truncated_more);
+/* Guest bytes at addr, length len, quoted, read with the checked API. */
+void sb_guest_bytes(struct strbuf *sb, struct task *t, uint64_t addr, size_t len);
+void sb_guest_str(struct strbuf *sb, struct task *t, uint64_t addr);
+#endif
