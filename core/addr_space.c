@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unicorn/unicorn.h>
+#include <unistd.h>
 
 /* On x86-64 any mapping that can be written or executed can also be read. */
 static uint32_t uc_prot_of(int prot)
@@ -32,6 +33,8 @@ void as_put(struct addr_space *as)
     uc_close(as->uc);
     for (size_t i = 0; i < as->nvmas; i++) free(as->vmas[i].name);
     free(as->vmas);
+    for (size_t i = 0; i < as->nshared; i++) close(as->shared[i].host_fd);
+    free(as->shared);
     free(as);
 }
 

@@ -29,6 +29,13 @@ struct vma {
     char *name;              /* file path, "[heap]", "[stack]", ... or NULL */
 };
 
+/* A writable MAP_SHARED file mapping: its memory goes back to the file on msync, munmap
+ * and exit (syscalls/mm.c). */
+struct shared_file_map {
+    uint64_t start, end, offset;
+    int host_fd;             /* uniemu's own duplicate */
+};
+
 struct addr_space {
     struct uc_struct *uc;
     struct vma *vmas;        /* sorted by start, never overlapping */
@@ -36,6 +43,8 @@ struct addr_space {
     uint64_t brk_start, brk_cur;
     uint64_t mmap_base;      /* anonymous mmaps grow down from below here */
     int refs;
+    struct shared_file_map *shared;
+    size_t nshared;
     struct cpu_state *cpu;   /* owned by core/cpu.c */
 };
 

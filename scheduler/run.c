@@ -208,6 +208,7 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     cpu_set(t->as, R_RFLAGS, 0x202);
 
     run_task(t);
+    mm_writeback(t->as, 0, TASK_SIZE_64);
     log_exit(t);
     int st = t->proc->wait_status, status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
     task_destroy(t);

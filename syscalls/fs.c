@@ -480,7 +480,7 @@ static void fmt_open_flags(struct strbuf *sb, struct syscall *sc, int i) { sb_op
 /* The mode prints only when the flags make the kernel look at it. */
 static void fmt_open_mode(struct strbuf *sb, struct syscall *sc, int i)
 {
-    if (sc->a[i - 1] & (O_CREAT | __O_TMPFILE)) sb_printf(sb, "%#03llo", (unsigned long long)sc->a[i]);
+    if ((sc->a[i - 1] & O_CREAT) || (sc->a[i - 1] & O_TMPFILE) == O_TMPFILE) sb_printf(sb, "%#03llo", (unsigned long long)sc->a[i]);
 }
 
 static void fmt_whence(struct strbuf *sb, struct syscall *sc, int i)

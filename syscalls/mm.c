@@ -59,6 +59,54 @@ static int fill_from_file(struct addr_space *as, int hfd, uint64_t addr, uint64_
     return rc;
 }
 
+/* Writes [start, end) of the shared file mappings back to their files, never past the
+ * file's end (a mapping does not grow its file). */
+void mm_writeback(struct addr_space *as, uint64_t start, uint64_t end)
+{
+    for (size_t i = 0; i < as->nshared; i++) {
+        struct shared_file_map *m = &as->shared[i];
+        uint64_t lo = m->start > start ? m->start : start, hi = m->end < end ? m->end : end;
+        struct stat st;
+        if (lo >= hi || fstat(m->host_fd, &st) != 0) continue;
+        uint64_t off = m->offset + (lo - m->start);
+        if (off >= (uint64_t)st.st_size) continue;
+        if (hi - lo > (uint64_t)st.st_size - off) hi = lo + (st.st_size - off);
+        char *buf = malloc(hi - lo);
+        if (buf && guest_peek(as, lo, buf, hi - lo) == 0 && pwrite(m->host_fd, buf, hi - lo, off) < 0) {
+            /* Nothing to tell the guest: Linux writes dirty pages back later too. */
+        }
+        free(buf);
+    }
+}
+
+/* Forgets the shared mappings inside [start, end), after writing them back. */
+static void forget_shared(struct addr_space *as, uint64_t start, uint64_t end)
+{
+    mm_writeback(as, start, end);
+    for (size_t i = 0; i < as->nshared;) {
+        struct shared_file_map *m = &as->shared[i];
+        if (m->start >= start && m->end <= end) {
+            close(m->host_fd);
+            as->shared[i] = as->shared[--as->nshared];
+            continue;
+        }
+        if (m->start < start && m->end > start) m->end = start;               /* keep the part below */
+        else if (m->start < end && m->end > end) { m->offset += end - m->start; m->start = end; }
+        i++;
+    }
+}
+
+static int remember_shared(struct addr_space *as, uint64_t start, uint64_t len, uint64_t off, int host_fd)
+{
+    struct shared_file_map *n = realloc(as->shared, (as->nshared + 1) * sizeof *n);
+    if (!n) return -ENOMEM;
+    as->shared = n;
+    int fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) return -errno;
+    as->shared[as->nshared++] = (struct shared_file_map){ start, start + len, off, fd };
+    return 0;
+}
+
 static int64_t sys_mmap(struct syscall *sc)
 {
     struct task *t = sc->t;
@@ -103,9 +151,11 @@ static int64_t sys_mmap(struct syscall *sc)
             return -ENOMEM;
     }
     int vflags = (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | (flags & MAP_ANONYMOUS);
+    forget_shared(as, at, at + len);
     int rc = as_map(as, at, len, prot, vflags, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
     if (rc) return rc;
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
+    if (f && type != MAP_PRIVATE && (rc = remember_shared(as, at, len, off, f->host_fd))) { as_unmap(as, at, len); return rc; }
     return at;
 }
 
@@ -113,6 +163,7 @@ static int64_t sys_munmap(struct syscall *sc)
 {
     uint64_t addr = sc->a[0], len = sc->a[1];
     if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr + PAGE_UP(len) > TASK_SIZE_64 || addr + len < addr) return -EINVAL;
+    forget_shared(sc->t->as, addr, addr + PAGE_UP(len));
     return as_unmap(sc->t->as, addr, PAGE_UP(len));
 }
 
@@ -193,7 +244,9 @@ static int64_t sys_msync(struct syscall *sc)
 {
     uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
     if (addr & (PAGE_SIZE - 1)) return -EINVAL;
-    return as_range_mapped(sc->t->as, addr, addr + len) ? 0 : -ENOMEM;
+    if (!as_range_mapped(sc->t->as, addr, addr + len)) return -ENOMEM;
+    mm_writeback(sc->t->as, addr, addr + len);
+    return 0;
 }
 
 static int64_t sys_mincore(struct syscall *sc)

@@ -104,7 +104,8 @@ void sb_signame(struct strbuf *sb, int sig)
 {
     const char *abbrev = sig > 0 && sig < 32 ? sigabbrev_np(sig) : NULL;
     if (abbrev) sb_printf(sb, "SIG%s", abbrev);
-    else if (sig >= SIGRTMIN && sig <= NSIG_GUEST) sb_printf(sb, "SIGRT_%d", sig - 32);
+    else if (sig == 32) sb_puts(sb, "SIGRTMIN");     /* strace counts from the kernel's 32 */
+    else if (sig > 32 && sig <= NSIG_GUEST) sb_printf(sb, "SIGRT_%d", sig - 32);
     else sb_printf(sb, "%d", sig);
 }
 

@@ -41,11 +41,15 @@ struct syscall_def {
 
 /* Each family's table, terminated by a row with name NULL. */
 extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[],
-    process_syscalls[], time_syscalls[], signal_syscalls[];
+    process_syscalls[], time_syscalls[], signal_syscalls[], poll_syscalls[];
 
 void syscalls_init(void);
 /* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret. */
 void syscall_dispatch(struct syscall *sc);
+
+struct addr_space;
+/* Writes shared file mappings in [start, end) back to their files (at msync, munmap, exit). */
+void mm_writeback(struct addr_space *as, uint64_t start, uint64_t end);
 
 /* The strace-style log: NULL when off. */
 extern FILE *strace_out;
@@ -68,6 +72,7 @@ void fmt_at_flags(struct strbuf *, struct syscall *, int);  /* AT_SYMLINK_NOFOLL
 void ret_hex(struct strbuf *, struct syscall *);
 void sb_open_flags(struct strbuf *sb, uint64_t flags);   /* O_RDONLY|O_CLOEXEC */
 void sb_signame(struct strbuf *sb, int sig);              /* SIGSEGV, SIGRT_3 */
+void sb_stat_mode(struct strbuf *sb, unsigned mode);      /* S_IFREG|0644 */
 
 /* Flag tables for decoding: {value, "NAME"}, terminated by name NULL. */
 struct flag_name { uint64_t val; const char *name; };

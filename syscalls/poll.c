@@ -1,0 +1,177 @@
+/* Waiting for descriptors: poll, ppoll, select, pselect6. With one guest thread, a wait
+ * is a host wait on the host descriptors behind the guest's: files are always ready,
+ * and a terminal or pipe from outside is an input like any other. A finite timeout with
+ * nothing ready moves the virtual clock forward by that timeout. */
+#include "syscalls/syscall.h"
+#include "syscalls/fdtable.h"
+#include "scheduler/task.h"
+#include "core/det.h"
+#include "core/guest_mem.h"
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#define MAX_POLL_FDS 1024
+
+/* Host poll over the guest's pollfd array; timeout_ms < 0 waits for ever. */
+static int64_t do_poll(struct task *t, uint64_t addr, uint64_t nfds, int64_t timeout_ms)
+{
+    if (nfds > MAX_POLL_FDS) return -EINVAL;
+    struct pollfd gfds[MAX_POLL_FDS], hfds[MAX_POLL_FDS];
+    if (nfds && guest_read(t->as, addr, gfds, nfds * sizeof gfds[0])) return -EFAULT;
+    int bad = 0;
+    for (uint64_t i = 0; i < nfds; i++) {
+        hfds[i] = gfds[i];
+        hfds[i].revents = 0;
+        if (gfds[i].fd < 0) { hfds[i].fd = -1; continue; }
+        int h = fd_host(t, gfds[i].fd);
+        if (h < 0) { hfds[i].fd = -1; bad++; }
+        else hfds[i].fd = h;
+    }
+    /* A closed guest fd is POLLNVAL at once, and so is every wait with one. */
+    int n = poll(hfds, nfds, bad ? 0 : (timeout_ms < 0 ? -1 : 0));
+    if (n < 0) return -errno;
+    for (uint64_t i = 0; i < nfds; i++) {
+        gfds[i].revents = hfds[i].revents;
+        if (gfds[i].fd >= 0 && hfds[i].fd < 0) { gfds[i].revents = POLLNVAL; n++; }
+    }
+    if (n == 0 && timeout_ms > 0) det_advance_ns((uint64_t)timeout_ms * 1000000ULL);
+    if (nfds && guest_write(t->as, addr, gfds, nfds * sizeof gfds[0])) return -EFAULT;
+    return n;
+}
+
+static int64_t sys_poll(struct syscall *sc) { return do_poll(sc->t, sc->a[0], sc->a[1], (int)sc->a[2]); }
+
+static int timeout_from_timespec(struct task *t, uint64_t addr, int64_t *ms)
+{
+    if (!addr) { *ms = -1; return 0; }
+    struct timespec ts;
+    if (guest_read(t->as, addr, &ts, sizeof ts)) return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) return -EINVAL;
+    *ms = ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000;
+    return 0;
+}
+
+static int64_t sys_ppoll(struct syscall *sc)
+{
+    int64_t ms;
+    int rc = timeout_from_timespec(sc->t, sc->a[2], &ms);
+    return rc ? rc : do_poll(sc->t, sc->a[0], sc->a[1], ms);
+}
+
+/* select is poll over the bits of three fd_sets. */
+static int64_t do_select(struct task *t, int nfds, uint64_t rd, uint64_t wr, uint64_t ex, int64_t ms)
+{
+    if (nfds < 0 || nfds > FD_SETSIZE) return -EINVAL;
+    fd_set sets[3];
+    uint64_t addrs[3] = { rd, wr, ex };
+    size_t bytes = (nfds + 7) / 8;
+    for (int k = 0; k < 3; k++) {
+        FD_ZERO(&sets[k]);
+        if (addrs[k] && guest_read(t->as, addrs[k], &sets[k], bytes)) return -EFAULT;
+    }
+    struct pollfd pf[FD_SETSIZE];
+    int map[FD_SETSIZE], n = 0;
+    for (int fd = 0; fd < nfds; fd++) {
+        short ev = (FD_ISSET(fd, &sets[0]) ? POLLIN : 0) | (FD_ISSET(fd, &sets[1]) ? POLLOUT : 0) |
+                   (FD_ISSET(fd, &sets[2]) ? POLLPRI : 0);
+        if (!ev) continue;
+        int h = fd_host(t, fd);
+        if (h < 0) return -EBADF;
+        pf[n].fd = h; pf[n].events = ev; pf[n].revents = 0; map[n++] = fd;
+    }
+    int r = poll(pf, n, ms < 0 ? -1 : 0);
+    if (r < 0) return -errno;
+    if (r == 0 && ms > 0) det_advance_ns((uint64_t)ms * 1000000ULL);
+    for (int k = 0; k < 3; k++) FD_ZERO(&sets[k]);
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        short re = pf[i].revents;
+        if ((pf[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) { FD_SET(map[i], &sets[0]); count++; }
+        if ((pf[i].events & POLLOUT) && (re & (POLLOUT | POLLERR))) { FD_SET(map[i], &sets[1]); count++; }
+        if ((pf[i].events & POLLPRI) && (re & POLLPRI)) { FD_SET(map[i], &sets[2]); count++; }
+    }
+    for (int k = 0; k < 3; k++)
+        if (addrs[k] && guest_write(t->as, addrs[k], &sets[k], bytes)) return -EFAULT;
+    return count;
+}
+
+static int64_t sys_select(struct syscall *sc)
+{
+    int64_t ms = -1;
+    if (sc->a[4]) {
+        struct { int64_t sec, usec; } tv;
+        if (guest_read(sc->t->as, sc->a[4], &tv, sizeof tv)) return -EFAULT;
+        if (tv.sec < 0 || tv.usec < 0) return -EINVAL;
+        ms = tv.sec * 1000 + (tv.usec + 999) / 1000;
+    }
+    return do_select(sc->t, (int)sc->a[0], sc->a[1], sc->a[2], sc->a[3], ms);
+}
+
+static int64_t sys_pselect6(struct syscall *sc)
+{
+    int64_t ms;
+    int rc = timeout_from_timespec(sc->t, sc->a[4], &ms);
+    return rc ? rc : do_select(sc->t, (int)sc->a[0], sc->a[1], sc->a[2], sc->a[3], ms);
+}
+
+/* ---- how arguments print ---- */
+
+static const struct flag_name poll_events[] = {
+    { POLLIN, "POLLIN" }, { POLLPRI, "POLLPRI" }, { POLLOUT, "POLLOUT" }, { POLLERR, "POLLERR" },
+    { POLLHUP, "POLLHUP" }, { POLLNVAL, "POLLNVAL" }, { POLLRDNORM, "POLLRDNORM" }, { POLLRDBAND, "POLLRDBAND" },
+    { POLLWRNORM, "POLLWRNORM" }, { POLLWRBAND, "POLLWRBAND" }, { POLLRDHUP, "POLLRDHUP" }, { 0, NULL },
+};
+
+static void fmt_pollfds(struct strbuf *sb, struct syscall *sc, int i)
+{
+    uint64_t n = sc->a[i + 1];
+    struct pollfd p;
+    sb_putc(sb, '[');
+    for (uint64_t k = 0; k < n && k < 32; k++) {
+        if (guest_read(sc->t->as, sc->a[i] + k * sizeof p, &p, sizeof p)) break;
+        sb_printf(sb, "%s{fd=%d, events=", k ? ", " : "", p.fd);
+        sb_flags(sb, (unsigned short)p.events, poll_events, "0");
+        sb_putc(sb, '}');
+    }
+    sb_putc(sb, ']');
+}
+
+static void ret_poll(struct strbuf *sb, struct syscall *sc)
+{
+    sb_printf(sb, "%lld", (long long)sc->ret);
+    if (sc->ret == 0) { sb_puts(sb, " (Timeout)"); return; }
+    struct pollfd p;
+    sb_puts(sb, " ([");
+    bool first = true;
+    for (uint64_t k = 0; k < sc->a[1] && k < 32; k++) {
+        if (guest_read(sc->t->as, sc->a[0] + k * sizeof p, &p, sizeof p)) break;
+        if (!p.revents) continue;
+        sb_printf(sb, "%s{fd=%d, revents=", first ? "" : ", ", p.fd);
+        sb_flags(sb, (unsigned short)p.revents, poll_events, "0");
+        sb_putc(sb, '}');
+        first = false;
+    }
+    sb_puts(sb, "])");
+}
+
+static void fmt_poll_timeout(struct strbuf *sb, struct syscall *sc, int i) { sb_printf(sb, "%d", (int)sc->a[i]); }
+
+static void fmt_timespec_ptr(struct strbuf *sb, struct syscall *sc, int i)
+{
+    struct timespec ts;
+    if (!sc->a[i]) { sb_puts(sb, "NULL"); return; }
+    if (guest_read(sc->t->as, sc->a[i], &ts, sizeof ts)) { fmt_ptr(sb, sc, i); return; }
+    sb_printf(sb, "{tv_sec=%lld, tv_nsec=%ld}", (long long)ts.tv_sec, ts.tv_nsec);
+}
+
+const struct syscall_def poll_syscalls[] = {
+    { SYS_poll, "poll", sys_poll, 3, { IN(fmt_pollfds), IN(fmt_uint), IN(fmt_poll_timeout) }, ret_poll },
+    { SYS_ppoll, "ppoll", sys_ppoll, 5, { IN(fmt_pollfds), IN(fmt_uint), IN(fmt_timespec_ptr), IN(fmt_ptr), IN(fmt_uint) }, ret_poll },
+    { SYS_select, "select", sys_select, 5, { IN(fmt_int), IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
+    { SYS_pselect6, "pselect6", sys_pselect6, 6, { IN(fmt_int), IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr), IN(fmt_timespec_ptr), IN(fmt_ptr) }, NULL },
+    { 0, NULL, NULL, 0, { { 0 } }, NULL },
+};
