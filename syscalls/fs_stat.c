@@ -31,8 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* To go to syscall.h: prints st_mode the way strace does (S_IFDIR|S_ISVTX|0777). */
-void sb_stat_mode(struct strbuf *sb, unsigned mode);
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452

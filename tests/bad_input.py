@@ -163,7 +163,8 @@ def run_case(case, args):
         try:
             p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=args.timeout, cwd=tmp,
-                               env={"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/tmp"})
+                               env=dict({"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/tmp"},
+                                        **{k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")}))
         except subprocess.TimeoutExpired:
             print("FAIL %s (%s): uniemu did not finish within %ss" % (case, desc, args.timeout))
             return False

@@ -46,6 +46,10 @@ import tempfile
 import time
 
 FIXED_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/tmp"}
+
+# Sanitizer settings of an ASan+UBSan build of uniemu reach it (and, harmlessly, the
+# native run, so both still see the same environment).
+FIXED_ENV.update({k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")})
 MAX_DIFF_LINES = 200
 
 

@@ -26,6 +26,10 @@ import tempfile
 
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/tmp"}
 
+# Sanitizer settings of an ASan+UBSan build of uniemu reach it (and, harmlessly, the
+# native run, so both still see the same environment).
+ENV.update({k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")})
+
 
 def parse_signal(text):
     t = text.strip().upper()
