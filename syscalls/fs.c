@@ -458,18 +458,18 @@ static int64_t sys_ioctl(struct syscall *sc)
 
 /* ---- how arguments print ---- */
 
+/* In strace's order (which is not the order of the bits). */
 static const struct flag_name open_flag_names[] = {
     { O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" }, { O_TRUNC, "O_TRUNC" },
     { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" }, { O_SYNC, "O_SYNC" }, { O_DSYNC, "O_DSYNC" },
-    { O_ASYNC, "O_ASYNC" }, { O_DIRECT, "O_DIRECT" }, { 0100000, "O_LARGEFILE" },
-    { O_TMPFILE, "O_TMPFILE" }, { O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
-    { O_NOATIME, "O_NOATIME" }, { O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" }, { 0, NULL },
+    { O_ASYNC, "O_ASYNC" }, { O_DIRECT, "O_DIRECT" }, { 0100000, "O_LARGEFILE" }, { O_NOFOLLOW, "O_NOFOLLOW" },
+    { O_NOATIME, "O_NOATIME" }, { O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" }, { O_TMPFILE, "O_TMPFILE" },
+    { O_DIRECTORY, "O_DIRECTORY" }, { 0, NULL },
 };
 
 void sb_open_flags(struct strbuf *sb, uint64_t v)
 {
     static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
-    if (v & O_PATH) { sb_flags(sb, v, open_flag_names, "0"); return; }
     sb_puts(sb, acc[v & O_ACCMODE]);
     v &= ~(uint64_t)O_ACCMODE;
     if (v) { sb_putc(sb, '|'); sb_flags(sb, v, open_flag_names, NULL); }
@@ -503,7 +503,8 @@ static void fmt_iov(struct strbuf *sb, struct syscall *sc, int i, bool out)
         if (k) sb_puts(sb, ", ");
         size_t show = iov.iov_len < (uint64_t)left ? iov.iov_len : (size_t)left;
         sb_puts(sb, "{iov_base=");
-        sb_guest_bytes(sb, t, (uint64_t)iov.iov_base, show);
+        if (iov.iov_base) sb_guest_bytes(sb, t, (uint64_t)iov.iov_base, show);
+        else sb_puts(sb, "NULL");
         sb_printf(sb, ", iov_len=%zu}", iov.iov_len);
         left -= show;
     }
