@@ -138,6 +138,15 @@ def prepare(case, tmp, args):
             f.write(data)
         os.chmod(p, 0o755)
         return p, "hello with e_machine = EM_AARCH64"
+    if case in CORRUPT_LOADS:
+        p = os.path.join(tmp, case)
+        with open(args.hello, "rb") as f:
+            data = bytearray(f.read())
+        CORRUPT_LOADS[case](data)
+        with open(p, "wb") as f:
+            f.write(data)
+        os.chmod(p, 0o755)
+        return p, "hello with %s" % case
     if case == "dynamic":
         if not os.path.isfile(args.dynamic):
             raise SetupError("%s does not exist" % args.dynamic)
@@ -145,6 +154,41 @@ def prepare(case, tmp, args):
             raise SetupError("%s is not a dynamically linked ELF64 executable" % args.dynamic)
         return args.dynamic, "dynamic executable"
     raise SetupError("unknown case %r" % case)
+
+
+def load_headers(data):
+    """Offsets of the PT_LOAD program headers of an ELF64 image."""
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return [phoff + i * phentsize for i in range(phnum)
+            if struct.unpack_from("<I", data, phoff + i * phentsize)[0] == 1]
+
+
+def _set(field_off, fmt, value, which=0):
+    def patch(data):
+        struct.pack_into(fmt, data, load_headers(data)[which] + field_off, value)
+    return patch
+
+
+def _overlap(data):
+    loads = load_headers(data)
+    vaddr, = struct.unpack_from("<Q", data, loads[0] + 0x10)
+    struct.pack_into("<Q", data, loads[1] + 0x10, vaddr)   # second segment on top of the first
+
+
+# Corrupt program headers (Elf64_Phdr: p_offset at 0x08, p_vaddr 0x10, p_filesz 0x20,
+# p_memsz 0x28, p_align 0x30): each must be refused with a clear message.
+CORRUPT_LOADS = {
+    "segment-past-eof": _set(0x20, "<Q", 1 << 40),
+    "absurd-memsz": _set(0x28, "<Q", 1 << 62),
+    "bad-align": _set(0x30, "<Q", 3),
+    "offset-past-eof": _set(0x08, "<Q", 1 << 40),
+    "overlapping-segments": _overlap,
+    "phoff-past-eof": lambda data: struct.pack_into("<Q", data, 0x20, 1 << 40),
+}
+
+
+CASES += list(CORRUPT_LOADS)
 
 
 class SetupError(Exception):
