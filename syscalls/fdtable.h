@@ -44,4 +44,8 @@ int path_in(struct task *t, uint64_t addr, char buf[PATH_MAX]);
 /* True when path names the guest's own program through /proc (/proc/self/exe or
  * /proc/<pid>/exe): readlink and open must see the guest's program, not uniemu. */
 bool path_is_proc_exe(struct task *t, const char *path);
+/* For a /proc/self/... path whose meaning is the guest's (fd/N, cwd, exe): writes the
+ * host path naming the same object into out and returns 0; 1 when the path needs no
+ * rewriting; -errno when it names nothing, or uniemu's own memory. (syscalls/fs_stat.c) */
+int proc_host_path(struct task *t, const char *guest, char *out, size_t n);
 #endif

@@ -169,9 +169,14 @@ static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int 
         hd = open_proc_maps(t);
         if (hd < 0) return hd;
     } else {
+        char host[PATH_MAX + 32];
         int hdir = at_dirfd(t, dirfd);
-        if (hdir < 0 && path[0] != '/') return hdir;
-        hd = openat(hdir < 0 ? AT_FDCWD : hdir, path, flags | O_CLOEXEC, mode & ~t->fs->umask);
+        const char *hp = path;
+        int rc = strncmp(path, "/proc/", 6) == 0 ? proc_host_path(t, path, host, sizeof host) : 1;
+        if (rc < 0) return rc;
+        if (rc == 0) hp = host;
+        if (hdir < 0 && hp[0] != '/') return hdir;
+        hd = openat(hdir < 0 ? AT_FDCWD : hdir, hp, flags | O_CLOEXEC, mode & ~t->fs->umask);
         if (hd < 0) return -errno;
     }
     struct open_file *f = file_new(hd, path);

@@ -123,6 +123,25 @@ static int proc_translate(struct task *t, struct hpath *hp, enum follow how)
     return 0;
 }
 
+int proc_host_path(struct task *t, const char *guest, char *out, size_t n)
+{
+    struct hpath hp;
+    snprintf(hp.guest, sizeof hp.guest, "%s", guest);
+    hp.path = hp.guest;
+    hp.dirfd = AT_FDCWD;
+    hp.exe = false;
+    int rc = proc_translate(t, &hp, FOLLOW);
+    if (rc) return rc;
+    if (hp.path == hp.guest) {
+        /* The rest of /proc/self is uniemu's own: its memory must stay out of reach. */
+        const char *rest = proc_self_rest(t, guest);
+        if (rest && (!strcmp(rest, "mem") || !strncmp(rest, "task/", 5))) return -EACCES;
+        return 1;
+    }
+    snprintf(out, n, "%s", hp.path);
+    return 0;
+}
+
 /* Copies in the guest path at addr and finds the host (dirfd, path) naming the same
  * file, with the kernel's order of errors: a bad pointer or overlong path, then an
  * empty path (ENOENT unless PATH_EMPTY_OK), then a bad dirfd (only looked at for a
