@@ -1,6 +1,7 @@
 #include "core/addr_space.h"
 #include "core/cpu.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,6 +37,57 @@ void as_put(struct addr_space *as)
     for (size_t i = 0; i < as->nshared; i++) close(as->shared[i].host_fd);
     free(as->shared);
     free(as);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 8)
+        if (*(const uint64_t *)(p + i)) return false;
+    return true;
+}
+
+struct addr_space *as_clone(struct addr_space *src)
+{
+    struct addr_space *as = as_create();
+    if (!as) return NULL;
+    as->brk_start = src->brk_start;
+    as->brk_cur = src->brk_cur;
+    as->mmap_base = src->mmap_base;
+    as->vmas = calloc(src->nvmas ? src->nvmas : 1, sizeof *as->vmas);
+    if (!as->vmas) goto fail;
+    as->cap = src->nvmas ? src->nvmas : 1;
+    enum { CHUNK = 64 * 1024 };
+    uint8_t *buf = malloc(CHUNK);
+    if (!buf) goto fail;
+    for (size_t i = 0; i < src->nvmas; i++) {
+        const struct vma *v = &src->vmas[i];
+        if (uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(v->prot)) != UC_ERR_OK) { free(buf); goto fail; }
+        as->vmas[i] = *v;
+        as->vmas[i].name = v->name ? strdup(v->name) : NULL;
+        as->nvmas++;
+        /* Pages never written read as zero in both engines: copy only the others, so
+         * big reservations (thread stacks, malloc arenas) cost nothing. */
+        for (uint64_t a = v->start; a < v->end; a += CHUNK) {
+            size_t n = v->end - a < CHUNK ? v->end - a : CHUNK;
+            if (uc_mem_read(src->uc, a, buf, n) != UC_ERR_OK) continue;
+            if (!all_zero(buf, n)) uc_mem_write(as->uc, a, buf, n);
+        }
+    }
+    free(buf);
+    /* Writable shared file mappings: the child writes back through its own descriptor. */
+    if (src->nshared) {
+        as->shared = calloc(src->nshared, sizeof *as->shared);
+        if (!as->shared) goto fail;
+        for (size_t i = 0; i < src->nshared; i++) {
+            as->shared[i] = src->shared[i];
+            as->shared[i].host_fd = fcntl(src->shared[i].host_fd, F_DUPFD_CLOEXEC, 3);
+            as->nshared++;
+        }
+    }
+    return as;
+fail:
+    as_put(as);
+    return NULL;
 }
 
 /* Index of the first vma whose end is above addr. */

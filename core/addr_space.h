@@ -46,10 +46,13 @@ struct addr_space {
     struct shared_file_map *shared;
     size_t nshared;
     struct cpu_state *cpu;   /* owned by core/cpu.c */
+    void *loaded;            /* the task whose registers are in the engine now */
 };
 
 struct addr_space *as_create(void);
 void as_put(struct addr_space *as);
+/* A new engine holding a copy of every mapping and its contents (fork). NULL on error. */
+struct addr_space *as_clone(struct addr_space *as);
 
 /* Map [start, start+len) replacing whatever was there (MAP_FIXED semantics).
  * Memory reads as zero. Returns 0 or -errno. */

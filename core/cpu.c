@@ -27,13 +27,14 @@ static const int uc_reg_of[R_NREGS] = {
 #define BLOCK_CACHE_SIZE 16384
 struct block_count { uint64_t addr; uint32_t size, insns; };
 
-enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET };
+enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT };
 
 struct cpu_state {
     uc_hook h_block, h_syscall, h_mem, h_intr;
     csh cs;
     cs_insn *insn;
     uint64_t icount, deadline;
+    uint64_t split_at;       /* PEND_SPLIT: address of the instruction to stop before */
     enum pending pending;
     struct fault fault;
     struct block_count cache[BLOCK_CACHE_SIZE];
@@ -58,6 +59,20 @@ static uint32_t block_insns(struct cpu_state *st, uc_engine *uc, uint64_t addr, 
     return n;
 }
 
+/* Address of the k-th instruction (k >= 1) of the block at addr; 0 when it cannot be
+ * decoded. */
+static uint64_t insn_addr_in_block(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size, uint64_t k)
+{
+    uint8_t buf[4096];
+    if (size > sizeof buf || uc_mem_read(uc, addr, buf, size) != UC_ERR_OK) return 0;
+    const uint8_t *code = buf;
+    size_t left = size;
+    uint64_t a = addr;
+    for (uint64_t n = 0; n < k; n++)
+        if (!left || !cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) return 0;
+    return left ? a : 0;
+}
+
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     struct cpu_state *st = user;
@@ -68,7 +83,19 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         uc_emu_stop(uc);
         return;
     }
-    st->icount += block_insns(st, uc, addr, size);
+    uint32_t n = block_insns(st, uc, addr, size);
+    if (st->deadline - st->icount < n) {
+        /* The switch is due inside this block: stop before it, and let cpu_run run
+         * again up to the instruction where the deadline falls (DESIGN.md: `until`). */
+        uint64_t at = insn_addr_in_block(st, uc, addr, size, st->deadline - st->icount);
+        if (at) {
+            st->split_at = at;
+            st->pending = PEND_SPLIT;
+            uc_emu_stop(uc);
+            return;
+        }
+    }
+    st->icount += n;
 }
 
 static void on_syscall(uc_engine *uc, void *user)
@@ -231,17 +258,11 @@ void cpu_fini(struct addr_space *as)
 
 uint64_t cpu_icount(struct addr_space *as) { return as->cpu->icount; }
 
-enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f)
+static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, uc_err err, struct fault *f)
 {
-    struct cpu_state *st = as->cpu;
-    uint64_t rip = cpu_get(as, R_RIP), before = st->icount;
-    st->pending = PEND_NONE;
-    st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
-    uc_err err = uc_emu_start(as->uc, rip, 0, 0, 0);
-    det_add_insns(st->icount - before);
     switch (st->pending) {
     case PEND_SYSCALL: return STOP_SYSCALL;
-    case PEND_BUDGET: return STOP_BUDGET;
+    case PEND_BUDGET: case PEND_SPLIT: return STOP_BUDGET;
     case PEND_FAULT:
         *f = st->fault;
         if (f->access) f->rip = cpu_get(as, R_RIP);
@@ -260,6 +281,26 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
         f->signo = SIGSEGV; f->code = SI_KERNEL;
     }
     return STOP_FAULT;
+}
+
+enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f)
+{
+    struct cpu_state *st = as->cpu;
+    uint64_t rip = cpu_get(as, R_RIP), before = st->icount;
+    st->pending = PEND_NONE;
+    st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
+    uc_err err = uc_emu_start(as->uc, rip, 0, 0, 0);
+    if (st->pending == PEND_SPLIT) {
+        /* Run the head of the block up to the instruction where the deadline falls.
+         * The block is translated again, cut at `until`; the hook sees the cut size. */
+        uint64_t until = st->split_at;
+        st->pending = PEND_NONE;
+        st->deadline = UINT64_MAX;
+        err = uc_emu_start(as->uc, cpu_get(as, R_RIP), until, 0, 0);
+        if (st->pending == PEND_NONE && cpu_get(as, R_RIP) == until) st->pending = PEND_SPLIT;
+    }
+    det_add_insns(st->icount - before);
+    return finish_run(st, as, err, f);
 }
 
 uint64_t cpu_get(struct addr_space *as, enum greg r)
@@ -297,3 +338,34 @@ int cpu_disasm(struct addr_space *as, uint64_t addr, char *buf, size_t n, int *l
 }
 
 uint64_t cpu_hwcap(void) { return 0x178bfbff; }
+
+/* ---- saved CPU contexts: one per task, so tasks can share an engine ---- */
+
+struct cpu_ctx { uc_context *uc; };
+
+struct cpu_ctx *cpu_ctx_new(struct addr_space *as)
+{
+    struct cpu_ctx *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    if (uc_context_alloc(as->uc, &c->uc) != UC_ERR_OK) { free(c); return NULL; }
+    return c;
+}
+
+void cpu_ctx_free(struct cpu_ctx *c)
+{
+    if (!c) return;
+    uc_context_free(c->uc);
+    free(c);
+}
+
+/* A context saved from one engine restores into another engine of the same CPU model
+ * (checked with a probe): fork copies the parent's registers this way. */
+void cpu_ctx_save(struct addr_space *as, struct cpu_ctx *c) { uc_context_save(as->uc, c->uc); }
+void cpu_ctx_load(struct addr_space *as, const struct cpu_ctx *c) { uc_context_restore(as->uc, c->uc); }
+void cpu_ctx_set(struct cpu_ctx *c, enum greg r, uint64_t v) { uc_context_reg_write(c->uc, uc_reg_of[r], &v); }
+uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r)
+{
+    uint64_t v = 0;
+    uc_context_reg_read(c->uc, uc_reg_of[r], &v);
+    return v;
+}

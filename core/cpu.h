@@ -31,7 +31,8 @@ struct fault {
 /* Sets up the engine of a new address space: CPU model, hooks. 0 or -1. */
 int cpu_init(struct addr_space *as);
 void cpu_fini(struct addr_space *as);
-/* Runs until a syscall, a fault, or `budget` more instructions have retired. */
+/* Runs until a syscall, a fault, or exactly `budget` more instructions have retired
+ * (the stop can land inside a basic block). */
 enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f);
 /* Instructions retired in this address space's engine so far. */
 uint64_t cpu_icount(struct addr_space *as);
@@ -42,6 +43,14 @@ void cpu_set(struct addr_space *as, enum greg r, uint64_t v);
 void cpu_flush_code(struct addr_space *as, uint64_t start, uint64_t end);
 /* Disassembles one instruction at addr into buf ("mov rax, qword ptr [rbx]"). */
 int cpu_disasm(struct addr_space *as, uint64_t addr, char *buf, size_t n, int *len);
+/* A task's saved registers (all of them: GPRs, flags, FS/GS base, SSE and x87). */
+struct cpu_ctx;
+struct cpu_ctx *cpu_ctx_new(struct addr_space *as);
+void cpu_ctx_free(struct cpu_ctx *c);
+void cpu_ctx_save(struct addr_space *as, struct cpu_ctx *c);
+void cpu_ctx_load(struct addr_space *as, const struct cpu_ctx *c);
+void cpu_ctx_set(struct cpu_ctx *c, enum greg r, uint64_t v);
+uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r);
 /* AT_HWCAP for the emulated CPU model (CPUID.1:EDX). */
 uint64_t cpu_hwcap(void);
 #endif

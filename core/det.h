@@ -14,8 +14,15 @@ void det_init(uint64_t seed);
 uint64_t det_seed(void);
 /* Deterministic random bytes (getrandom, AT_RANDOM): xoshiro256** seeded by splitmix64. */
 void det_random(void *buf, size_t len);
+/* CLOCK_MONOTONIC reads as if the machine had booted this long before the run began:
+ * a real machine's uptime is never near 0 (programs subtract from it). */
+#define DET_UPTIME_AT_START_NS (1000ULL * 1000000000ULL)
+/* The scheduler's own random stream (separate from the guest's). */
+uint64_t det_sched_random(void);
 /* Virtual nanoseconds since boot: retired instructions plus accumulated sleeps. */
 uint64_t det_now_ns(void);
+/* CLOCK_MONOTONIC: det_now_ns() plus the uptime at start. */
+uint64_t det_monotonic_ns(void);
 void det_advance_ns(uint64_t ns);
 /* Instructions retired by all engines: kept up to date by the run loop. */
 void det_add_insns(uint64_t n);

@@ -3,6 +3,8 @@
  * Unicorn callback. */
 #include "scheduler/run.h"
 #include "scheduler/task.h"
+#include "scheduler/sched.h"
+#include "syscalls/fdtable.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
 #include "core/det.h"
@@ -24,12 +26,103 @@
 /* Instructions per run of the engine; a run also ends at every syscall. */
 #define RUN_BUDGET (1ULL << 24)
 
+static struct process *first_process;
+
+static void log_task_end(struct task *t, int wait_status)
+{
+    if (!strace_out) return;
+    struct strbuf sb = { 0 };
+    if (WIFSIGNALED(wait_status)) {
+        struct strbuf name = { 0 };
+        sb_signame(&name, WTERMSIG(wait_status));
+        sb_printf(&sb, "+++ killed by %s +++", name.p);
+        sb_free(&name);
+    } else {
+        sb_printf(&sb, "+++ exited with %d +++", WEXITSTATUS(wait_status));
+    }
+    strace_log_line(t, sb.p);
+    sb_free(&sb);
+}
+
+/* Queues the signal a child's death sends to its parent (shown in the log when the
+ * parent next runs; handlers arrive with the signals work). */
+static void queue_child_signal(struct process *parent, struct process *child)
+{
+    struct pending_sig *s = calloc(1, sizeof *s), **tail = &parent->sigq;
+    if (!s) return;
+    int ws = child->wait_status;
+    s->signo = child->exit_signal;
+    s->pid = child->pid;
+    if (WIFSIGNALED(ws)) { s->code = WCOREDUMP(ws) ? CLD_DUMPED : CLD_KILLED; s->status = WTERMSIG(ws); }
+    else { s->code = CLD_EXITED; s->status = WEXITSTATUS(ws); }
+    while (*tail) tail = &(*tail)->next;
+    *tail = s;
+}
+
+/* The last thread of p is gone: p becomes a zombie for its parent to reap. */
+static void process_die(struct process *p, int wait_status)
+{
+    p->zombie = true;
+    p->wait_status = wait_status;
+    /* Orphans go to init, which reaps them. */
+    for (int i = 0; i < ntasks; i++) {
+        struct process *c = all_tasks[i]->proc;
+        if (c && c->parent == p) {
+            c->parent = NULL;
+            c->ppid = INIT_PID;
+            if (c->zombie) c->reaped = true;
+        }
+    }
+    if (p->vfork_parent) { sched_wake(p->vfork_parent, p->pid); p->vfork_parent = NULL; }
+    struct process *parent = p->parent;
+    if (!parent || parent->zombie) { p->reaped = true; return; }
+    /* A parent that ignores SIGCHLD explicitly (or asks SA_NOCLDWAIT) never sees zombies. */
+    struct task *pt = NULL;
+    for (int i = 0; i < ntasks && !pt; i++)
+        if (all_tasks[i]->proc == parent && all_tasks[i]->state != TASK_DEAD) pt = all_tasks[i];
+    const struct k_sigaction *ka = pt ? &pt->sighand->act[SIGCHLD - 1] : NULL;
+    if (ka && p->exit_signal == SIGCHLD && (ka->handler == (uint64_t)SIG_IGN || (ka->flags & SA_NOCLDWAIT))) p->reaped = true;
+    else if (p->exit_signal) queue_child_signal(parent, p);
+    sched_wake_child_waiters(parent);
+}
+
+/* Ends one thread: the log line, clear_child_tid, its share of the parts. */
+static void thread_end(struct task *t, int wait_status)
+{
+    if (t->state == TASK_DEAD) return;
+    log_task_end(t, wait_status);
+    struct process *p = t->proc;
+    if (t->clear_child_tid && t->as && t->as->refs > 1) {
+        /* CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (join). */
+        uint32_t zero = 0;
+        if (guest_write(t->as, t->clear_child_tid, &zero, 4) == 0) futex_wake_addr(t->as, t->clear_child_tid, 1);
+    }
+    t->state = TASK_DEAD;
+    t->in_syscall = false;
+    sched_remove(t);
+    if (t->as) {
+        if (t->as->loaded == t) t->as->loaded = NULL;
+        if (t->as->refs == 1) mm_writeback(t->as, 0, TASK_SIZE_64);
+        as_put(t->as);
+        t->as = NULL;
+    }
+    fdtable_put(t->files); t->files = NULL;
+    fs_put(t->fs); t->fs = NULL;
+    sighand_put(t->sighand); t->sighand = NULL;
+    cpu_ctx_free(t->ctx); t->ctx = NULL;
+    if (--p->nthreads == 0) process_die(p, p->group_exiting ? p->group_status : wait_status);
+}
+
 void task_exit(struct task *t, int wait_status, bool whole_process)
 {
-    (void)whole_process;   /* one thread per process for now */
-    t->state = TASK_EXITED;
-    t->proc->exited = true;
-    t->proc->wait_status = wait_status;
+    struct process *p = t->proc;
+    if (whole_process && !p->group_exiting) {
+        p->group_exiting = true;
+        p->group_status = wait_status;
+        for (int i = 0; i < ntasks; i++)
+            if (all_tasks[i] != t && all_tasks[i]->proc == p) thread_end(all_tasks[i], wait_status);
+    }
+    thread_end(t, wait_status);
 }
 
 void task_kill(struct task *t, int sig)
@@ -126,29 +219,134 @@ static void report_fault(struct task *t, const struct fault *f)
     sb_free(&name);
 }
 
+/* Puts a finished call's result in the registers, as the kernel's syscall return:
+ * RAX the result, RCX the return address, R11 the flags. */
+static void finish_syscall(struct task *t, int64_t ret)
+{
+    if (t->state == TASK_DEAD) return;
+    struct addr_space *as = t->as;
+    cpu_set(as, R_RAX, (uint64_t)ret);
+    if (t->exec_done) { t->exec_done = false; return; }   /* a fresh program: registers set by execve */
+    cpu_set(as, R_RCX, cpu_get(as, R_RIP));
+    cpu_set(as, R_R11, cpu_get(as, R_RFLAGS));
+}
+
 static void do_syscall(struct task *t)
 {
     struct addr_space *as = t->as;
     struct syscall sc = { .t = t, .nr = (int)cpu_get(as, R_RAX) };
     static const enum greg argreg[6] = { R_RDI, R_RSI, R_RDX, R_R10, R_R8, R_R9 };
     for (int i = 0; i < 6; i++) sc.a[i] = cpu_get(as, argreg[i]);
-    syscall_dispatch(&sc);
-    if (t->state == TASK_EXITED) return;
-    /* As the kernel's syscall return: RCX gets the return address, R11 the flags. */
-    cpu_set(as, R_RAX, (uint64_t)sc.ret);
-    cpu_set(as, R_RCX, cpu_get(as, R_RIP));
-    cpu_set(as, R_R11, cpu_get(as, R_RFLAGS));
+    if (syscall_dispatch(&sc)) finish_syscall(t, sc.ret);
+    if (t->exit_pending) task_exit(t, t->exit_status, t->exit_pending == EXIT_GROUP);
 }
 
-static void run_task(struct task *t)
+/* Shows the signals queued for t's process (SIGCHLD from a dead child) as strace does
+ * when they are delivered, on the way back to user mode. */
+static void deliver_pending(struct task *t)
 {
-    struct fault f;
-    while (t->state != TASK_EXITED) {
-        switch (cpu_run(t->as, RUN_BUDGET, &f)) {
+    struct process *p = t->proc;
+    while (p->sigq) {
+        struct pending_sig *s = p->sigq;
+        if (t->sigmask & (1ULL << (s->signo - 1))) break;
+        p->sigq = s->next;
+        if (strace_out) {
+            struct strbuf sb = { 0 }, name = { 0 }, st = { 0 };
+            sb_signame(&name, s->signo);
+            if (s->code == CLD_EXITED) sb_printf(&st, "%d", s->status);
+            else sb_signame(&st, s->status);
+            sb_printf(&sb, "--- %s {si_signo=%s, si_code=%s, si_pid=%d, si_uid=%u, si_status=%s, si_utime=0, si_stime=0} ---",
+                      name.p, name.p, s->code == CLD_EXITED ? "CLD_EXITED" : s->code == CLD_KILLED ? "CLD_KILLED" : "CLD_DUMPED",
+                      s->pid, (unsigned)getuid(), st.p);
+            strace_log_line(t, sb.p);
+            sb_free(&sb); sb_free(&name); sb_free(&st);
+        }
+        free(s);
+    }
+}
+
+/* Makes t's registers the engine's: tasks sharing an address space share its engine. */
+static void load_task(struct task *t)
+{
+    struct addr_space *as = t->as;
+    if (as->loaded == t) return;
+    if (as->loaded) cpu_ctx_save(as, ((struct task *)as->loaded)->ctx);
+    cpu_ctx_load(as, t->ctx);
+    as->loaded = t;
+}
+
+static const char *wait_words(const struct task *t)
+{
+    switch (t->wait) {
+    case WAIT_FUTEX: return "waits on a futex";
+    case WAIT_IO: return "waits for a pipe or eventfd";
+    case WAIT_CHILD: return "waits for a child";
+    case WAIT_SLEEP: return "sleeps";
+    case WAIT_VFORK: return "waits for its vfork child";
+    case WAIT_NONE: break;
+    }
+    return "is blocked";
+}
+
+static void report_deadlock(void)
+{
+    fprintf(stderr, "uniemu: deadlock: every live task is blocked and nothing can wake one\n");
+    for (int i = 0; i < ntasks; i++) {
+        struct task *t = all_tasks[i];
+        if (t->state == TASK_DEAD) continue;
+        fprintf(stderr, "  pid %d tid %d %s", t->proc->pid, t->tid, wait_words(t));
+        if (t->wait == WAIT_FUTEX) fprintf(stderr, " at %#llx", (unsigned long long)t->wait_addr);
+        if (t->in_syscall) fprintf(stderr, " (in syscall %d, %s)", t->sc.nr, t->log_head.len ? t->log_head.p : "");
+        fputc('\n', stderr);
+    }
+}
+
+/* A signal whose default action kills reached t's process: end it now. */
+static void die_of_signal(struct task *t)
+{
+    struct process *p = t->proc;
+    int sig = p->fatal_sig;
+    if (strace_out && sig != SIGKILL) {
+        struct strbuf sb = { 0 }, name = { 0 };
+        sb_signame(&name, sig);
+        sb_printf(&sb, "--- %s {si_signo=%s, si_code=%s, si_pid=%d, si_uid=%u} ---", name.p, name.p,
+                  p->fatal_code == SI_TKILL ? "SI_TKILL" : "SI_USER", p->fatal_from, (unsigned)getuid());
+        strace_log_line(t, sb.p);
+        sb_free(&sb); sb_free(&name);
+    }
+    task_kill(t, sig);
+}
+
+/* Runs every task until all have ended. Returns 0, or DEADLOCK_STATUS. */
+static int run_all(void)
+{
+    for (;;) {
+        uint64_t budget;
+        enum sched_status st;
+        struct task *t = sched_next(&budget, &st);
+        if (!t) {
+            if (st == SCHED_DONE) return 0;
+            if (st == SCHED_DEADLOCK) report_deadlock();
+            for (int i = 0; i < ntasks; i++)
+                if (all_tasks[i]->state != TASK_DEAD) task_kill(all_tasks[i], SIGKILL);
+            return DEADLOCK_STATUS;
+        }
+        load_task(t);
+        if (t->proc->fatal_sig) { die_of_signal(t); continue; }
+        if (t->in_syscall) {
+            /* Woken in a blocked call: finish it; that is a scheduling point too. */
+            if (syscall_resume(t)) finish_syscall(t, t->sc.ret);
+            continue;
+        }
+        deliver_pending(t);
+        struct fault f;
+        switch (cpu_run(t->as, budget, &f)) {
         case STOP_SYSCALL:
             do_syscall(t);
+            if (t->state != TASK_DEAD && t->proc->fatal_sig) die_of_signal(t);
             break;
         case STOP_BUDGET:
+            sched_preempted(t);
             break;
         case STOP_FAULT:
             if (f.signo == SIGSEGV && f.code == SEGV_MAPERR && grow_stack(t->as, f.addr)) break;
@@ -158,23 +356,6 @@ static void run_task(struct task *t)
             break;
         }
     }
-}
-
-static void log_exit(struct task *t)
-{
-    if (!strace_out) return;
-    int st = t->proc->wait_status;
-    struct strbuf sb = { 0 };
-    if (WIFSIGNALED(st)) {
-        struct strbuf name = { 0 };
-        sb_signame(&name, WTERMSIG(st));
-        sb_printf(&sb, "+++ killed by %s +++", name.p);
-        sb_free(&name);
-    } else {
-        sb_printf(&sb, "+++ exited with %d +++", WEXITSTATUS(st));
-    }
-    strace_log_line(t, sb.p);
-    sb_free(&sb);
 }
 
 int run_program(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt)
@@ -187,18 +368,18 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
         return errno == ENOENT ? 127 : 126;
     }
     struct task *t = task_create_initial(exe);
-    if (!t) { fprintf(stderr, "uniemu: cannot create the guest task (out of memory?)\n"); return 126; }
+    if (!t) { fprintf(stderr, "uniemu: cannot create the guest task (out of memory?)\n"); tasks_free_all(); return 126; }
     struct loaded_program lp;
     char err[PATH_MAX + 256];
     if (elf_load(t->as, prog, exe, &lp, err, sizeof err) != 0) {
         fprintf(stderr, "uniemu: %s\n", err);
-        task_destroy(t);
+        tasks_free_all();
         return 126;
     }
     uint64_t sp = elf_build_stack(t->as, &lp, argv, envp, prog);
     if (!sp) {
         fprintf(stderr, "uniemu: %s: argument list too long\n", prog);
-        task_destroy(t);
+        tasks_free_all();
         return 126;
     }
     /* The registers at entry, as Linux leaves them: all zero but rsp and rip. */
@@ -207,10 +388,14 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     cpu_set(t->as, R_RIP, lp.entry);
     cpu_set(t->as, R_RFLAGS, 0x202);
 
-    run_task(t);
-    mm_writeback(t->as, 0, TASK_SIZE_64);
-    log_exit(t);
-    int st = t->proc->wait_status, status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-    task_destroy(t);
+    if (sched_init(&opt->sched) != 0) { tasks_free_all(); return 2; }
+    first_process = t->proc;
+    sched_add(t);
+    int rc = run_all();
+    int st = first_process->wait_status;
+    int status = rc ? rc : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+    sched_fini();
+    tasks_free_all();
+    first_process = NULL;
     return status;
 }

@@ -5,8 +5,15 @@
 #include <stdint.h>
 struct task;
 
+#include "scheduler/sched.h"
+
+/* uniemu's exit status when every task is blocked for ever (a deadlock) or a forced
+ * schedule does not fit the run. */
+#define DEADLOCK_STATUS 125
+
 struct run_options {
     uint64_t seed;
+    struct sched_options sched;
     const char *strace_path;   /* NULL: no log; "" or "-": stderr */
 };
 

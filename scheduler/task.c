@@ -1,5 +1,6 @@
 #include "scheduler/task.h"
 #include "core/addr_space.h"
+#include "core/cpu.h"
 #include "syscalls/fdtable.h"
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,42 +9,120 @@
 #include <unistd.h>
 
 static int next_pid = FIRST_PID;
+struct task **all_tasks;
+int ntasks;
+static int tasks_cap;
+static struct process **all_procs;
+static int nprocs, procs_cap;
+
+int task_next_pid(void) { return next_pid++; }
+
+struct task *task_new(int tid)
+{
+    if (ntasks == tasks_cap) {
+        int cap = tasks_cap ? tasks_cap * 2 : 16;
+        struct task **n = realloc(all_tasks, cap * sizeof *n);
+        if (!n) return NULL;
+        all_tasks = n;
+        tasks_cap = cap;
+    }
+    struct task *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->tid = tid;
+    all_tasks[ntasks++] = t;
+    return t;
+}
+
+struct process *process_new(int pid)
+{
+    if (nprocs == procs_cap) {
+        int cap = procs_cap ? procs_cap * 2 : 16;
+        struct process **n = realloc(all_procs, cap * sizeof *n);
+        if (!n) return NULL;
+        all_procs = n;
+        procs_cap = cap;
+    }
+    struct process *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->pid = p->pgid = p->sid = pid;
+    all_procs[nprocs++] = p;
+    return p;
+}
+
+struct task *task_by_tid(int tid)
+{
+    for (int i = 0; i < ntasks; i++)
+        if (all_tasks[i]->tid == tid && all_tasks[i]->state != TASK_DEAD) return all_tasks[i];
+    return NULL;
+}
+
+struct process *process_by_pid(int pid)
+{
+    for (int i = 0; i < nprocs; i++)
+        if (all_procs[i]->pid == pid && !all_procs[i]->reaped) return all_procs[i];
+    return NULL;
+}
 
 struct task *task_create_initial(const char *exe)
 {
-    struct task *t = calloc(1, sizeof *t);
-    struct process *p = calloc(1, sizeof *p);
+    struct process *p = process_new(task_next_pid());
+    struct task *t = p ? task_new(p->pid) : NULL;
     struct fs_info *fs = calloc(1, sizeof *fs);
     struct sighand *sh = calloc(1, sizeof *sh);
-    if (!t || !p || !fs || !sh) goto fail;
-    p->pid = p->pgid = p->sid = next_pid++;
-    p->ppid = FIRST_PID - 1;
+    if (!t || !fs || !sh) { free(fs); free(sh); return NULL; }
+    p->ppid = OUTSIDE_PPID;
     p->exe = strdup(exe);
+    p->exit_signal = 17; /* SIGCHLD */
+    p->nthreads = 1;
     fs->refs = 1;
     fs->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     /* The guest applies its own umask; the host's stays out of the way. */
     fs->umask = umask(0);
     sh->refs = 1;
-    t->tid = p->pid;
     t->proc = p;
     t->fs = fs;
     t->sighand = sh;
     t->files = fdtable_new_stdio();
     t->as = as_create();
-    if (!t->files || !t->as || fs->cwd_fd < 0) { task_destroy(t); return NULL; }
+    if (!t->files || !t->as || fs->cwd_fd < 0) return NULL;
+    t->ctx = cpu_ctx_new(t->as);
+    if (!t->ctx) return NULL;
+    t->as->loaded = t;
     return t;
-fail:
-    free(t); free(p); free(fs); free(sh);
-    return NULL;
 }
 
-void task_destroy(struct task *t)
+void fs_put(struct fs_info *fs)
 {
-    if (!t) return;
-    as_put(t->as);
-    fdtable_put(t->files);
-    if (t->fs && --t->fs->refs == 0) { if (t->fs->cwd_fd >= 0) close(t->fs->cwd_fd); free(t->fs); }
-    if (t->sighand && --t->sighand->refs == 0) free(t->sighand);
-    if (t->proc) { free(t->proc->exe); free(t->proc); }
-    free(t);
+    if (!fs || --fs->refs > 0) return;
+    if (fs->cwd_fd >= 0) close(fs->cwd_fd);
+    free(fs);
+}
+
+void sighand_put(struct sighand *sh)
+{
+    if (sh && --sh->refs == 0) free(sh);
+}
+
+void tasks_free_all(void)
+{
+    for (int i = 0; i < ntasks; i++) {
+        struct task *t = all_tasks[i];
+        /* Tasks still holding their parts (the run ended early) let go of them here. */
+        as_put(t->as);
+        fdtable_put(t->files);
+        fs_put(t->fs);
+        sighand_put(t->sighand);
+        cpu_ctx_free(t->ctx);
+        sb_free(&t->log_head);
+        free(t);
+    }
+    for (int i = 0; i < nprocs; i++) {
+        struct process *p = all_procs[i];
+        while (p->sigq) { struct pending_sig *s = p->sigq; p->sigq = s->next; free(s); }
+        free(p->exe);
+        free(p);
+    }
+    free(all_tasks); free(all_procs);
+    all_tasks = NULL; all_procs = NULL;
+    ntasks = tasks_cap = nprocs = procs_cap = 0;
 }

@@ -5,12 +5,17 @@
 #define UNIEMU_TASK_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "syscalls/syscall.h"
 
 struct addr_space;
 struct fd_table;
+struct cpu_ctx;
 
 /* Pids and tids are handed out from here, in order, so every run sees the same ones. */
 #define FIRST_PID 1000
+/* The parent of the first process, and of orphans (init). */
+#define OUTSIDE_PPID (FIRST_PID - 1)
+#define INIT_PID 1
 
 struct fs_info {
     int refs;
@@ -27,13 +32,43 @@ struct sighand {
     struct k_sigaction act[64];
 };
 
-enum task_state { TASK_RUNNABLE, TASK_EXITED };
+enum task_state {
+    TASK_RUNNABLE,
+    TASK_BLOCKED,        /* in a system call that waits (see enum wait_kind) */
+    TASK_DEAD,
+};
+
+/* What a blocked task waits for. */
+enum wait_kind {
+    WAIT_NONE,
+    WAIT_FUTEX,          /* a futex word: woken by FUTEX_WAKE or its timeout */
+    WAIT_IO,             /* a pipe or eventfd: the call is retried after any I/O on one */
+    WAIT_CHILD,          /* wait4/waitid: retried when a child changes state */
+    WAIT_SLEEP,          /* nanosleep: only its timeout */
+    WAIT_VFORK,          /* vfork: until the child execs or exits */
+};
+
+/* A signal waiting to be shown to (later: delivered to) a process. */
+struct pending_sig {
+    int signo, code, pid, status;
+    struct pending_sig *next;
+};
 
 struct process {
-    int pid, ppid, pgid, sid;
-    char *exe;           /* absolute host path of the program: /proc/self/exe */
-    bool exited;
-    int wait_status;     /* as wait4 encodes it */
+    int pid, pgid, sid;
+    struct process *parent;      /* NULL: the outside world or init (see ppid) */
+    int ppid;
+    char *exe;                   /* absolute host path of the program: /proc/self/exe */
+    int exit_signal;             /* sent to the parent at death (SIGCHLD, or another) */
+    int nthreads;                /* live threads */
+    bool group_exiting;          /* exit_group or a fatal signal is ending it */
+    int group_status;
+    bool zombie;                 /* dead, waiting for its parent to reap it */
+    bool reaped;
+    int wait_status;             /* as wait4 encodes it */
+    struct task *vfork_parent;   /* blocked in vfork until this process execs or exits */
+    struct pending_sig *sigq;    /* signals to show in the log (SIGCHLD...) */
+    int fatal_sig, fatal_from, fatal_code; /* a signal whose default action ends it; sender */
 };
 
 struct task {
@@ -43,11 +78,49 @@ struct task {
     struct fd_table *files;
     struct fs_info *fs;
     struct sighand *sighand;
+    struct cpu_ctx *ctx;         /* registers while not loaded in the engine */
     uint64_t sigmask;
+    uint64_t sig_pending;        /* blocked signals waiting (default actions only, for now) */
+    int sig_pending_from, sig_pending_code;
     uint64_t clear_child_tid, robust_list, robust_len;
     enum task_state state;
+
+    /* A system call that blocked: kept to be completed (or retried) when woken. */
+    struct syscall sc;
+    bool in_syscall;             /* sc is pending */
+    bool retry;                  /* run the handler again when woken */
+    enum wait_kind wait;
+    uint64_t wait_addr;          /* WAIT_FUTEX: the word; WAIT_IO: unused */
+    uint32_t wait_bitset;
+    uint64_t wake_at_ns;         /* virtual time of the timeout; 0: none */
+    uint64_t block_seq;          /* order of blocking: FIFO wake of futex waiters */
+    bool timed_out;              /* woken by the timeout */
+    int64_t wake_result;         /* result of a non-retried call when woken */
+    uint64_t io_done;            /* bytes a blocking write has moved so far */
+    struct strbuf log_head;      /* "name(args, " of a blocked call, for the log */
+    bool log_unfinished;         /* "<unfinished ...>" was printed for it */
+    enum { EXIT_NONE, EXIT_THREAD, EXIT_GROUP } exit_pending;  /* exit or exit_group was called */
+    int exit_status;
+    bool exec_done;              /* execve replaced the program: registers are fresh */
 };
 
+/* The first task of the first process. */
 struct task *task_create_initial(const char *exe);
-void task_destroy(struct task *t);
+/* All tasks ever created, in creation (tid) order; dead ones stay, marked TASK_DEAD. */
+extern struct task **all_tasks;
+extern int ntasks;
+int task_next_pid(void);
+/* A new task record (registered in all_tasks); the caller fills in the parts. */
+struct task *task_new(int tid);
+struct process *process_new(int pid);
+/* Live task with this tid, or NULL. */
+struct task *task_by_tid(int tid);
+/* Process with this pid that has not been reaped, or NULL. */
+struct process *process_by_pid(int pid);
+void fs_put(struct fs_info *fs);
+void sighand_put(struct sighand *sh);
+/* Wakes up to n futex waiters on addr in as (syscalls/futex.c). Returns how many. */
+int futex_wake_addr(struct addr_space *as, uint64_t addr, int n);
+/* Frees every record at the end of the run. */
+void tasks_free_all(void);
 #endif

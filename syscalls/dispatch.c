@@ -12,7 +12,8 @@ static const struct syscall_def *table[MAX_SYSCALL];
 void syscalls_init(void)
 {
     const struct syscall_def *families[] = { fs_syscalls, fs_stat_syscalls, mm_syscalls,
-        process_syscalls, time_syscalls, signal_syscalls, poll_syscalls };
+        process_syscalls, time_syscalls, signal_syscalls, poll_syscalls, clone_syscalls, futex_syscalls,
+        pipe_syscalls };
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
         for (const struct syscall_def *d = families[f]; d->name; d++)
             if (d->nr >= 0 && d->nr < MAX_SYSCALL) table[d->nr] = d;
@@ -40,42 +41,138 @@ static void format_ret(struct strbuf *sb, const struct syscall_def *d, struct sy
     else sb_printf(sb, "%lld", (long long)sc->ret);
 }
 
-void syscall_dispatch(struct syscall *sc)
+/* Argument i formatted (inputs before the call, outputs after it). */
+static void format_arg(struct strbuf *out, const struct syscall_def *d, struct syscall *sc, int i)
 {
-    const struct syscall_def *d = (sc->nr >= 0 && sc->nr < MAX_SYSCALL) ? table[sc->nr] : NULL;
+    if (!d) { sb_printf(out, "%#llx", (unsigned long long)sc->a[i]); return; }
+    d->args[i].fmt(out, sc, i);
+}
+
+/* Appends args [from, to) with their separators; a printer that writes nothing drops
+ * its argument (open's mode without O_CREAT). `first` says whether none came before. */
+static void append_args(struct strbuf *line, struct strbuf *args, int from, int to, bool *first)
+{
+    for (int i = from; i < to; i++) {
+        if (!args[i].len) continue;
+        if (!*first) sb_puts(line, ", ");
+        sb_puts(line, args[i].p);
+        *first = false;
+    }
+}
+
+static const struct syscall_def *def_of(int nr) { return nr >= 0 && nr < MAX_SYSCALL ? table[nr] : NULL; }
+
+static int first_out_arg(const struct syscall_def *d, int nargs)
+{
+    for (int i = 0; d && i < nargs; i++)
+        if (d->args[i].out) return i;
+    return nargs;
+}
+
+/* Writes the log line of a finished call: whole, or as "<... name resumed>" when its
+ * head was already printed as unfinished. */
+static void log_call(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    const struct syscall_def *d = def_of(sc->nr);
+    int nargs = d ? d->nargs : 6;
+    const char *name = name_of(sc->nr);
+    char fallback[32];
+    if (!name) { snprintf(fallback, sizeof fallback, "syscall_%#x", (unsigned)sc->nr); name = fallback; }
+    int from = 0;
+    struct strbuf line = { 0 };
+    bool first = true;
+    if (t->log_unfinished) {
+        sb_printf(&line, "<... %s resumed>", name);
+        from = first_out_arg(d, nargs);
+        first = t->log_head.len == 0 || t->log_head.p[t->log_head.len - 1] == '(';
+        if (!first && from < nargs) first = true;   /* the head ends with ", " already */
+    } else {
+        sb_printf(&line, "%s(", name);
+    }
+    struct strbuf args[6] = { 0 };
+    for (int i = from; i < nargs; i++) format_arg(&args[i], d, sc, i);
+    append_args(&line, args, from, nargs, &first);
+    for (int i = 0; i < 6; i++) sb_free(&args[i]);
+    sb_putc(&line, ')');
+    struct strbuf ret = { 0 };
+    format_ret(&ret, d, sc);
+    strace_log_call(t, line.p, ret.p);
+    sb_free(&line);
+    sb_free(&ret);
+    t->log_unfinished = false;
+    sb_free(&t->log_head);
+}
+
+/* The head of a blocked call, "name(in1, in2, ", kept to print "<unfinished ...>" if
+ * another task logs before this call ends. */
+static void keep_log_head(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    const struct syscall_def *d = def_of(sc->nr);
+    int nargs = d ? d->nargs : 6, upto = first_out_arg(d, nargs);
+    const char *name = name_of(sc->nr);
+    sb_free(&t->log_head);
+    if (name) sb_printf(&t->log_head, "%s(", name);
+    else sb_printf(&t->log_head, "syscall_%#x(", (unsigned)sc->nr);
+    struct strbuf args[6] = { 0 };
+    for (int i = 0; i < upto; i++) format_arg(&args[i], d, sc, i);
+    bool first = true;
+    append_args(&t->log_head, args, 0, upto, &first);
+    if (!first && upto < nargs) sb_puts(&t->log_head, ", ");
+    for (int i = 0; i < 6; i++) sb_free(&args[i]);
+}
+
+bool syscall_dispatch(struct syscall *sc)
+{
+    const struct syscall_def *d = def_of(sc->nr);
     int nargs = d ? d->nargs : 6;
     struct strbuf args[6] = { 0 };
-
+    /* Inputs print as they were before the call (a buffer the call overwrites, say). */
     if (strace_out && d)
         for (int i = 0; i < nargs; i++)
             if (!d->args[i].out) d->args[i].fmt(&args[i], sc, i);
 
     sc->ret = d ? d->fn(sc) : -ENOSYS;
-
-    if (!strace_out) return;
+    struct task *t = sc->t;
+    if (sc->ret == RET_BLOCK) {
+        for (int i = 0; i < 6; i++) sb_free(&args[i]);
+        t->sc = *sc;
+        t->in_syscall = true;
+        if (strace_out) keep_log_head(sc);
+        return false;
+    }
+    if (!strace_out) return true;
     struct strbuf line = { 0 };
     const char *name = name_of(sc->nr);
     if (name) sb_printf(&line, "%s(", name);
     else sb_printf(&line, "syscall_%#x(", (unsigned)sc->nr);
-    for (int i = 0; i < nargs; i++) {
-        if (!d) {
-            if (i) sb_puts(&line, ", ");
-            sb_printf(&line, "%#llx", (unsigned long long)sc->a[i]);
-            continue;
-        }
-        if (d->args[i].out) d->args[i].fmt(&args[i], sc, i);
-        /* A printer that writes nothing drops its argument (open's mode without O_CREAT). */
-        if (args[i].len) {
-            if (i) sb_puts(&line, ", ");
-            sb_puts(&line, args[i].p);
-        }
-        sb_free(&args[i]);
-    }
+    for (int i = 0; i < nargs; i++)
+        if (d && d->args[i].out) d->args[i].fmt(&args[i], sc, i);
+        else if (!d) format_arg(&args[i], d, sc, i);
+    bool first = true;
+    append_args(&line, args, 0, nargs, &first);
+    for (int i = 0; i < 6; i++) sb_free(&args[i]);
     sb_putc(&line, ')');
-    /* strace lines the results up at column 40. */
-    while (line.len < 39) sb_putc(&line, ' ');
-    sb_puts(&line, " = ");
-    format_ret(&line, d, sc);
-    strace_log_line(sc->t, line.p);
+    struct strbuf ret = { 0 };
+    format_ret(&ret, d, sc);
+    strace_log_call(t, line.p, ret.p);
     sb_free(&line);
+    sb_free(&ret);
+    return true;
+}
+
+bool syscall_resume(struct task *t)
+{
+    struct syscall *sc = &t->sc;
+    if (t->retry) {
+        const struct syscall_def *d = def_of(sc->nr);
+        sc->ret = d ? d->fn(sc) : -ENOSYS;
+        if (sc->ret == RET_BLOCK) return false;
+    } else {
+        sc->ret = t->wake_result;
+    }
+    t->in_syscall = false;
+    if (strace_out) log_call(sc);
+    return true;
 }

@@ -15,6 +15,11 @@ struct open_file {
     int refs;
     int host_fd;
     char *path;          /* as opened, for the log and /proc/self/fd */
+    /* A pipe or eventfd made by uniemu: its host descriptor never blocks (a guest
+     * task waiting on it blocks in the scheduler instead), and guest_nonblock is the
+     * O_NONBLOCK the guest asked for. */
+    bool internal;
+    bool guest_nonblock;
 };
 
 struct fd_table {
@@ -24,6 +29,8 @@ struct fd_table {
 
 struct fd_table *fdtable_new_stdio(void);
 void fdtable_put(struct fd_table *ft);
+/* A copy sharing every open file (fork without CLONE_FILES, exec of a shared table). */
+struct fd_table *fdtable_dup(const struct fd_table *ft);
 struct open_file *file_new(int host_fd, const char *path);
 void file_put(struct open_file *f);
 
@@ -34,6 +41,13 @@ int fd_host(struct task *t, int fd);
 /* Installs f at the lowest free guest fd >= min_fd. Takes a reference. fd or -EMFILE. */
 int fd_install(struct task *t, struct open_file *f, bool cloexec, int min_fd);
 int fd_close(struct task *t, int fd);
+/* Turns the result of I/O on an internal file into what a blocking call does: parks
+ * the task (RET_BLOCK) when it would block, wakes the tasks waiting for I/O after
+ * progress. (syscalls/pipe.c) */
+int64_t internal_read_result(struct task *t, struct open_file *f, int64_t n);
+int64_t internal_write(struct task *t, struct open_file *f, const char *data, size_t len);
+/* SIGPIPE for a write that met a pipe with no reader (syscalls/signal.c). */
+void signal_send_default(struct task *t, int sig);
 
 /* Host directory descriptor to use with *at() calls for the guest's dirfd argument
  * (AT_FDCWD means the guest's cwd). -EBADF when the guest fd is not open. */

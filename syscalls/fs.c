@@ -1,10 +1,12 @@
 /* File descriptors and I/O: the file table, open/close/dup, read/write and friends. */
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
+#include "scheduler/sched.h"
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,8 @@ struct open_file *file_new(int host_fd, const char *path)
 void file_put(struct open_file *f)
 {
     if (!f || --f->refs > 0) return;
+    /* A pipe end closing means EOF or EPIPE for whoever waits on the other end. */
+    if (f->internal) sched_wake_io();
     close(f->host_fd);
     free(f->path);
     free(f);
@@ -60,6 +64,18 @@ void fdtable_put(struct fd_table *ft)
     if (!ft || --ft->refs > 0) return;
     for (int i = 0; i < MAX_FDS; i++) file_put(ft->fd[i].f);
     free(ft);
+}
+
+struct fd_table *fdtable_dup(const struct fd_table *ft)
+{
+    struct fd_table *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->refs = 1;
+    for (int i = 0; i < MAX_FDS; i++) {
+        n->fd[i] = ft->fd[i];
+        if (n->fd[i].f) n->fd[i].f->refs++;
+    }
+    return n;
 }
 
 struct open_file *fd_get(struct task *t, int fd)
@@ -236,9 +252,15 @@ static int64_t sys_fcntl(struct syscall *sc)
     case F_SETFD: t->files->fd[fd].cloexec = sc->a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: {
         int r = fcntl(f->host_fd, F_GETFL);
+        if (r >= 0 && f->internal) r = (r & ~O_NONBLOCK) | (f->guest_nonblock ? O_NONBLOCK : 0);
         return r < 0 ? -errno : r;
     }
-    case F_SETFL: return fcntl(f->host_fd, F_SETFL, (int)sc->a[2]) < 0 ? -errno : 0;
+    case F_SETFL:
+        if (f->internal) {
+            f->guest_nonblock = sc->a[2] & O_NONBLOCK;
+            return fcntl(f->host_fd, F_SETFL, (int)sc->a[2] | O_NONBLOCK) < 0 ? -errno : 0;
+        }
+        return fcntl(f->host_fd, F_SETFL, (int)sc->a[2]) < 0 ? -errno : 0;
     case F_GETLK: case F_SETLK: case F_SETLKW:
     case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
         struct flock fl;
@@ -302,16 +324,39 @@ static int64_t write_from_guest(struct task *t, int hfd, uint64_t buf, size_t co
     return total;
 }
 
+/* Guest bytes [buf, buf+count) gathered into a host buffer (writes to internal files). */
+static char *gather(struct task *t, uint64_t buf, size_t count, int64_t *err)
+{
+    char *data = malloc(count ? count : 1);
+    if (!data) { *err = -ENOMEM; return NULL; }
+    if (count && guest_read(t->as, buf, data, count)) { free(data); *err = -EFAULT; return NULL; }
+    return data;
+}
+
 static int64_t sys_read(struct syscall *sc)
 {
-    int hfd = fd_host(sc->t, (int)sc->a[0]);
-    return hfd < 0 ? hfd : read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], -1);
+    struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
+    if (!f) return -EBADF;
+    int64_t n = read_into_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
+    return f->internal ? internal_read_result(sc->t, f, n) : n;
 }
 
 static int64_t sys_write(struct syscall *sc)
 {
-    int hfd = fd_host(sc->t, (int)sc->a[0]);
-    return hfd < 0 ? hfd : write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], -1);
+    struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
+    if (!f) return -EBADF;
+    int64_t n;
+    if (f->internal) {
+        size_t count = sc->a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[2];
+        char *data = gather(sc->t, sc->a[1], count, &n);
+        if (!data) return n;
+        n = internal_write(sc->t, f, data, count);
+        free(data);
+        return n;
+    }
+    n = write_from_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
+    if (n == -EPIPE) signal_send_default(sc->t, SIGPIPE);
+    return n;
 }
 
 static int64_t sys_pread64(struct syscall *sc)
@@ -330,6 +375,39 @@ static int64_t sys_pwrite64(struct syscall *sc)
     return write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
 }
 
+/* readv and writev on a pipe or eventfd: through one host buffer, so that blocking
+ * and partial progress work as for read and write. */
+static int64_t internal_iov(struct task *t, struct open_file *f, const struct iovec *iov, uint64_t iovcnt, bool writing)
+{
+    size_t total = 0;
+    for (uint64_t i = 0; i < iovcnt; i++) {
+        if (iov[i].iov_len > MAX_RW_COUNT - total) return -EINVAL;
+        total += iov[i].iov_len;
+    }
+    char *data = malloc(total ? total : 1);
+    if (!data) return -ENOMEM;
+    int64_t n;
+    if (writing) {
+        size_t at = 0;
+        for (uint64_t i = 0; i < iovcnt; i++) {
+            if (iov[i].iov_len && guest_read(t->as, (uint64_t)iov[i].iov_base, data + at, iov[i].iov_len)) { free(data); return -EFAULT; }
+            at += iov[i].iov_len;
+        }
+        n = internal_write(t, f, data, total);
+    } else {
+        ssize_t r = read(f->host_fd, data, total);
+        n = internal_read_result(t, f, r < 0 ? -errno : r);
+        size_t at = 0;
+        for (uint64_t i = 0; n > 0 && i < iovcnt && at < (size_t)n; i++) {
+            size_t k = iov[i].iov_len < (size_t)n - at ? iov[i].iov_len : (size_t)n - at;
+            if (k && guest_write(t->as, (uint64_t)iov[i].iov_base, data + at, k)) { n = -EFAULT; break; }
+            at += k;
+        }
+    }
+    free(data);
+    return n;
+}
+
 static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
 {
     struct task *t = sc->t;
@@ -339,13 +417,18 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
     if (iovcnt > IOV_MAX_GUEST) return -EINVAL;
     struct iovec iov[IOV_MAX_GUEST];
     if (guest_read(t->as, sc->a[1], iov, iovcnt * sizeof iov[0])) return -EFAULT;
+    struct open_file *f = fd_get(t, (int)sc->a[0]);
+    if (f->internal && off < 0) return internal_iov(t, f, iov, iovcnt, writing);
     int64_t total = 0;
     for (uint64_t i = 0; i < iovcnt; i++) {
         if (iov[i].iov_len == 0) continue;
         int64_t pos = off >= 0 ? off + total : -1;
         int64_t n = writing ? write_from_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos)
                             : read_into_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos);
-        if (n < 0) return total ? total : n;
+        if (n < 0) {
+            if (n == -EPIPE && writing && !total) signal_send_default(t, SIGPIPE);
+            return total ? total : n;
+        }
         total += n;
         if ((size_t)n < iov[i].iov_len) break;
     }

@@ -5,6 +5,7 @@
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/task.h"
+#include "scheduler/sched.h"
 #include "core/det.h"
 #include "core/guest_mem.h"
 #include <errno.h>
@@ -16,6 +17,18 @@
 
 #define MAX_POLL_FDS 1024
 
+/* Nothing is ready and the set has a pipe or eventfd (or nothing at all): wait in the
+ * scheduler, retried after any I/O on such a file, until the timeout. 0 when the
+ * timeout has come (or is 0). */
+static int64_t wait_in_scheduler(struct task *t, int64_t timeout_ms)
+{
+    if (timeout_ms == 0 || (t->in_syscall && t->timed_out)) return 0;
+    uint64_t deadline = t->in_syscall ? t->wake_at_ns
+                      : timeout_ms > 0 ? det_now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
+    sched_block(t, WAIT_IO, deadline, true, 0);
+    return RET_BLOCK;
+}
+
 /* Host poll over the guest's pollfd array; timeout_ms < 0 waits for ever. */
 static int64_t do_poll(struct task *t, uint64_t addr, uint64_t nfds, int64_t timeout_ms)
 {
@@ -23,22 +36,27 @@ static int64_t do_poll(struct task *t, uint64_t addr, uint64_t nfds, int64_t tim
     struct pollfd gfds[MAX_POLL_FDS], hfds[MAX_POLL_FDS];
     if (nfds && guest_read(t->as, addr, gfds, nfds * sizeof gfds[0])) return -EFAULT;
     int bad = 0;
+    bool internal = nfds == 0;
     for (uint64_t i = 0; i < nfds; i++) {
         hfds[i] = gfds[i];
         hfds[i].revents = 0;
         if (gfds[i].fd < 0) { hfds[i].fd = -1; continue; }
-        int h = fd_host(t, gfds[i].fd);
-        if (h < 0) { hfds[i].fd = -1; bad++; }
-        else hfds[i].fd = h;
+        struct open_file *f = fd_get(t, gfds[i].fd);
+        if (!f) { hfds[i].fd = -1; bad++; }
+        else { hfds[i].fd = f->host_fd; internal |= f->internal; }
     }
     /* A closed guest fd is POLLNVAL at once, and so is every wait with one. */
-    int n = poll(hfds, nfds, bad ? 0 : (timeout_ms < 0 ? -1 : 0));
+    int n = poll(hfds, nfds, bad || internal ? 0 : (timeout_ms < 0 ? -1 : 0));
     if (n < 0) return -errno;
+    if (n == 0 && !bad && internal) {
+        int64_t r = wait_in_scheduler(t, timeout_ms);
+        if (r) return r;
+    }
     for (uint64_t i = 0; i < nfds; i++) {
         gfds[i].revents = hfds[i].revents;
         if (gfds[i].fd >= 0 && hfds[i].fd < 0) { gfds[i].revents = POLLNVAL; n++; }
     }
-    if (n == 0 && timeout_ms > 0) det_advance_ns((uint64_t)timeout_ms * 1000000ULL);
+    if (n == 0 && timeout_ms > 0 && !internal) det_advance_ns((uint64_t)timeout_ms * 1000000ULL);
     if (nfds && guest_write(t->as, addr, gfds, nfds * sizeof gfds[0])) return -EFAULT;
     return n;
 }
@@ -75,17 +93,24 @@ static int64_t do_select(struct task *t, int nfds, uint64_t rd, uint64_t wr, uin
     }
     struct pollfd pf[FD_SETSIZE];
     int map[FD_SETSIZE], n = 0;
+    bool internal = false;
     for (int fd = 0; fd < nfds; fd++) {
         short ev = (FD_ISSET(fd, &sets[0]) ? POLLIN : 0) | (FD_ISSET(fd, &sets[1]) ? POLLOUT : 0) |
                    (FD_ISSET(fd, &sets[2]) ? POLLPRI : 0);
         if (!ev) continue;
-        int h = fd_host(t, fd);
-        if (h < 0) return -EBADF;
-        pf[n].fd = h; pf[n].events = ev; pf[n].revents = 0; map[n++] = fd;
+        struct open_file *f = fd_get(t, fd);
+        if (!f) return -EBADF;
+        internal |= f->internal;
+        pf[n].fd = f->host_fd; pf[n].events = ev; pf[n].revents = 0; map[n++] = fd;
     }
-    int r = poll(pf, n, ms < 0 ? -1 : 0);
+    if (n == 0) internal = true;
+    int r = poll(pf, n, ms < 0 && !internal ? -1 : 0);
     if (r < 0) return -errno;
-    if (r == 0 && ms > 0) det_advance_ns((uint64_t)ms * 1000000ULL);
+    if (r == 0 && internal) {
+        int64_t w = wait_in_scheduler(t, ms);
+        if (w) return w;
+    }
+    if (r == 0 && ms > 0 && !internal) det_advance_ns((uint64_t)ms * 1000000ULL);
     for (int k = 0; k < 3; k++) FD_ZERO(&sets[k]);
     int count = 0;
     for (int i = 0; i < n; i++) {

@@ -3,6 +3,7 @@
  * read from the host as inputs (uid, gid). */
 #include "syscalls/syscall.h"
 #include "scheduler/task.h"
+#include "scheduler/sched.h"
 #include "scheduler/run.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
@@ -23,15 +24,19 @@
 #define GUEST_NCPUS 1
 #define GUEST_MEM_BYTES (4ULL << 30)
 
+/* The run loop ends the task once the call is logged (strace shows "exit(0) = ?"
+ * before "+++ exited with 0 +++"). */
 static int64_t sys_exit(struct syscall *sc)
 {
-    task_exit(sc->t, ((int)sc->a[0] & 0xff) << 8, false);
+    sc->t->exit_pending = EXIT_THREAD;
+    sc->t->exit_status = ((int)sc->a[0] & 0xff) << 8;
     return RET_NORETURN;
 }
 
 static int64_t sys_exit_group(struct syscall *sc)
 {
-    task_exit(sc->t, ((int)sc->a[0] & 0xff) << 8, true);
+    sc->t->exit_pending = EXIT_GROUP;
+    sc->t->exit_status = ((int)sc->a[0] & 0xff) << 8;
     return RET_NORETURN;
 }
 
@@ -176,7 +181,7 @@ static int64_t sys_sysinfo(struct syscall *sc)
 {
     struct sysinfo si;
     memset(&si, 0, sizeof si);
-    si.uptime = (long)(det_now_ns() / 1000000000ULL);
+    si.uptime = (long)(det_monotonic_ns() / 1000000000ULL);
     si.totalram = GUEST_MEM_BYTES;
     si.freeram = GUEST_MEM_BYTES / 2;
     si.procs = 1;
@@ -233,7 +238,7 @@ static int64_t sys_sched_getaffinity(struct syscall *sc)
 }
 
 static int64_t sys_sched_setaffinity(struct syscall *sc) { (void)sc; return 0; }
-static int64_t sys_sched_yield(struct syscall *sc) { (void)sc; return 0; }
+static int64_t sys_sched_yield(struct syscall *sc) { sched_yield_task(sc->t); return 0; }
 
 static int64_t sys_getcpu(struct syscall *sc)
 {
@@ -283,10 +288,6 @@ static int64_t sys_getrusage(struct syscall *sc)
     ru.ru_utime.tv_usec = us % 1000000;
     return guest_write(sc->t->as, sc->a[1], &ru, sizeof ru) ? -EFAULT : 0;
 }
-
-/* Threads and processes arrive with the scheduler work (issue 3): until then clone3
- * answers ENOSYS, as kernels before 5.3 did, and libc falls back or reports it. */
-static int64_t sys_clone3(struct syscall *sc) { (void)sc; return -ENOSYS; }
 
 /* ---- how arguments print ---- */
 
@@ -374,39 +375,7 @@ static void fmt_who(struct strbuf *sb, struct syscall *sc, int i)
     sb_enum(sb, (uint64_t)(int64_t)(int)sc->a[i], w, "%lld");
 }
 
-static const struct flag_name clone_flag_names[] = {
-    { CLONE_VM, "CLONE_VM" }, { CLONE_FS, "CLONE_FS" }, { CLONE_FILES, "CLONE_FILES" },
-    { CLONE_SIGHAND, "CLONE_SIGHAND" }, { CLONE_PIDFD, "CLONE_PIDFD" }, { CLONE_PTRACE, "CLONE_PTRACE" },
-    { CLONE_VFORK, "CLONE_VFORK" }, { CLONE_PARENT, "CLONE_PARENT" }, { CLONE_THREAD, "CLONE_THREAD" },
-    { CLONE_NEWNS, "CLONE_NEWNS" }, { CLONE_SYSVSEM, "CLONE_SYSVSEM" }, { CLONE_SETTLS, "CLONE_SETTLS" },
-    { CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID" }, { CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID" },
-    { CLONE_DETACHED, "CLONE_DETACHED" }, { CLONE_UNTRACED, "CLONE_UNTRACED" },
-    { CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID" }, { CLONE_NEWCGROUP, "CLONE_NEWCGROUP" },
-    { CLONE_NEWUTS, "CLONE_NEWUTS" }, { CLONE_NEWIPC, "CLONE_NEWIPC" }, { CLONE_NEWUSER, "CLONE_NEWUSER" },
-    { CLONE_NEWPID, "CLONE_NEWPID" }, { CLONE_NEWNET, "CLONE_NEWNET" }, { CLONE_IO, "CLONE_IO" },
-    { 0x100000000ULL, "CLONE_CLEAR_SIGHAND" }, { 0x200000000ULL, "CLONE_INTO_CGROUP" }, { 0, NULL },
-};
-
-/* struct clone_args as strace shows it: the fields that are set. */
-static void fmt_clone_args(struct strbuf *sb, struct syscall *sc, int i)
-{
-    uint64_t a[11] = { 0 };   /* flags pidfd child_tid parent_tid exit_signal stack stack_size tls set_tid set_tid_size cgroup */
-    size_t size = sc->a[1] < sizeof a ? sc->a[1] : sizeof a;
-    if (size < 64 || guest_read(sc->t->as, sc->a[i], a, size)) { fmt_ptr(sb, sc, i); return; }
-    sb_puts(sb, "{flags=");
-    sb_flags(sb, a[0], clone_flag_names, "0");
-    if (a[1]) sb_printf(sb, ", pidfd=%#llx", (unsigned long long)a[1]);
-    if (a[2]) sb_printf(sb, ", child_tid=%#llx", (unsigned long long)a[2]);
-    if (a[3]) sb_printf(sb, ", parent_tid=%#llx", (unsigned long long)a[3]);
-    sb_puts(sb, ", exit_signal=");
-    sb_signame(sb, (int)a[4]);
-    sb_printf(sb, ", stack=%#llx, stack_size=%#llx", (unsigned long long)a[5], (unsigned long long)a[6]);
-    if (a[7]) sb_printf(sb, ", tls=%#llx", (unsigned long long)a[7]);
-    sb_putc(sb, '}');
-}
-
 const struct syscall_def process_syscalls[] = {
-    { SYS_clone3, "clone3", sys_clone3, 2, { IN(fmt_clone_args), IN(fmt_uint) }, NULL },
     { SYS_exit, "exit", sys_exit, 1, { IN(fmt_int) }, NULL },
     { SYS_exit_group, "exit_group", sys_exit_group, 1, { IN(fmt_int) }, NULL },
     { SYS_getpid, "getpid", sys_getpid, 0, { { 0 } }, NULL },

@@ -3,6 +3,8 @@
  * the signals work (issue 4). */
 #include "syscalls/syscall.h"
 #include "scheduler/task.h"
+#include "scheduler/sched.h"
+#include "syscalls/fdtable.h"
 #include "scheduler/run.h"
 #include "core/guest_mem.h"
 #include <errno.h>
@@ -32,6 +34,8 @@ static int64_t sys_rt_sigaction(struct syscall *sc)
     return 0;
 }
 
+static int64_t send_to(struct task *t, int sig, int from_pid, int code);
+
 static int64_t sys_rt_sigprocmask(struct syscall *sc)
 {
     struct task *t = sc->t;
@@ -48,6 +52,12 @@ static int64_t sys_rt_sigprocmask(struct syscall *sc)
         else if (how == SIG_UNBLOCK) t->sigmask &= ~set;
         else t->sigmask = set;
         t->sigmask &= ~unblockable;
+        uint64_t ready = t->sig_pending & ~t->sigmask;
+        if (ready) {
+            int sig = __builtin_ctzll(ready) + 1;
+            t->sig_pending &= ~sigbit(sig);
+            send_to(t, sig, t->sig_pending_from, t->sig_pending_code);
+        }
     }
     return 0;
 }
@@ -61,41 +71,96 @@ static int64_t sys_sigaltstack(struct syscall *sc)
     return 0;
 }
 
-/* A signal sent to the calling process: what its default action would do. */
-static int64_t send_self(struct task *t, int sig)
+static bool ignored_by_default(int sig)
+{
+    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+/* A signal sent to task t (and its process): for now only what its default action does.
+ * A fatal signal is marked on the process; the run loop ends it at its next step,
+ * after the sender's call is logged, as strace shows it. */
+static int64_t send_to(struct task *t, int sig, int from_pid, int code)
 {
     if (sig == 0) return 0;
     if (sig < 1 || sig > NSIG_GUEST) return -EINVAL;
     struct k_sigaction *ka = &t->sighand->act[sig - 1];
-    if (ka->handler == (uint64_t)SIG_IGN) return 0;
-    bool ignored_by_default = sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
-    if (ignored_by_default && ka->handler == (uint64_t)SIG_DFL) return 0;
-    if (ka->handler != (uint64_t)SIG_DFL || (t->sigmask & sigbit(sig))) {
-        /* Handlers and pending signals arrive with the signals work: for now the
-         * signal is dropped, and the log says so. */
-        return 0;
+    if (sig != SIGKILL) {
+        if (ka->handler == (uint64_t)SIG_IGN) return 0;
+        if (ignored_by_default(sig) && ka->handler == (uint64_t)SIG_DFL) return 0;
+        if (ka->handler != (uint64_t)SIG_DFL) {
+            /* Handlers arrive with the signals work: for now the signal is dropped. */
+            return 0;
+        }
+        if (t->sigmask & sigbit(sig)) {
+            /* Blocked: it stays pending until unblocked (raise() in musl does this). */
+            t->sig_pending |= sigbit(sig);
+            t->sig_pending_from = from_pid;
+            t->sig_pending_code = code;
+            return 0;
+        }
     }
-    task_kill(t, sig);
+    struct process *p = t->proc;
+    if (!p->fatal_sig) { p->fatal_sig = sig; p->fatal_from = from_pid; p->fatal_code = code; }
+    for (int i = 0; i < ntasks; i++)
+        if (all_tasks[i]->proc == p && all_tasks[i]->state == TASK_BLOCKED) sched_wake(all_tasks[i], -EINTR);
     return 0;
+}
+
+void signal_send_default(struct task *t, int sig) { send_to(t, sig, t->proc->pid, SI_USER); }
+
+/* Some live thread of the process with this pid. */
+static struct task *thread_of(int pid)
+{
+    for (int i = 0; i < ntasks; i++) {
+        struct task *u = all_tasks[i];
+        if (u->state != TASK_DEAD && u->proc->pid == pid && !u->proc->zombie) return u;
+    }
+    return NULL;
 }
 
 static int64_t sys_kill(struct syscall *sc)
 {
-    int pid = (int)sc->a[0];
-    if (pid == sc->t->proc->pid || pid == 0 || pid == -1 || pid == -sc->t->proc->pgid) return send_self(sc->t, (int)sc->a[1]);
-    return -ESRCH;
+    struct task *t = sc->t;
+    int pid = (int)sc->a[0], sig = (int)sc->a[1];
+    if (sig < 0 || sig > NSIG_GUEST) return -EINVAL;
+    if (pid > 0) {
+        struct task *u = thread_of(pid);
+        if (!u) {
+            /* A zombie still exists: signalling it succeeds and does nothing. */
+            struct process *z = process_by_pid(pid);
+            return z ? 0 : -ESRCH;
+        }
+        return send_to(u, sig, t->proc->pid, SI_USER);
+    }
+    /* A group (0: the caller's, -N: group N) or every process (-1) the guest owns. */
+    int pgid = pid == 0 ? t->proc->pgid : -pid;
+    int found = 0;
+    for (int i = 0; i < ntasks; i++) {
+        struct task *u = all_tasks[i];
+        if (u->state == TASK_DEAD || u->tid != u->proc->pid || u->proc->zombie) continue;
+        if (pid != -1 && u->proc->pgid != pgid) continue;
+        if (pid == -1 && u->proc == t->proc) continue;
+        found++;
+        send_to(u, sig, t->proc->pid, SI_USER);
+    }
+    if (pid == -1) { send_to(t, sig, t->proc->pid, SI_USER); return 0; }
+    return found ? 0 : -ESRCH;
 }
 
 static int64_t sys_tkill(struct syscall *sc)
 {
-    if ((int)sc->a[0] != sc->t->tid) return -ESRCH;
-    return send_self(sc->t, (int)sc->a[1]);
+    struct task *u = task_by_tid((int)sc->a[0]);
+    if ((int)sc->a[0] <= 0) return -EINVAL;
+    if (!u) return -ESRCH;
+    return send_to(u, (int)sc->a[1], sc->t->proc->pid, SI_TKILL);
 }
 
 static int64_t sys_tgkill(struct syscall *sc)
 {
-    if ((int)sc->a[0] != sc->t->proc->pid || (int)sc->a[1] != sc->t->tid) return -ESRCH;
-    return send_self(sc->t, (int)sc->a[2]);
+    if ((int)sc->a[0] <= 0 || (int)sc->a[1] <= 0) return -EINVAL;
+    struct task *u = task_by_tid((int)sc->a[1]);
+    if (!u || u->proc->pid != (int)sc->a[0]) return -ESRCH;
+    return send_to(u, (int)sc->a[2], sc->t->proc->pid, SI_TKILL);
 }
 
 /* ---- how arguments print ---- */

@@ -1,5 +1,6 @@
 /* The strace-style log: text helpers and the argument printers shared by families. */
 #include "syscalls/syscall.h"
+#include "scheduler/sched.h"
 #include "scheduler/task.h"
 #include "core/guest_mem.h"
 #include <errno.h>
@@ -163,10 +164,48 @@ void fmt_at_flags(struct strbuf *sb, struct syscall *sc, int i) { sb_flags(sb, s
 
 void ret_hex(struct strbuf *sb, struct syscall *sc) { sb_printf(sb, "%#llx", (unsigned long long)sc->ret); }
 
+static void pid_prefix(struct strbuf *sb, struct task *t)
+{
+    if (sched_live_tasks() > 1) sb_printf(sb, "[pid %5d] ", t->tid);
+}
+
+/* strace -f marks a call left blocked when another task's line comes in between. */
+static void flush_unfinished(struct task *except)
+{
+    for (int i = 0; i < ntasks; i++) {
+        struct task *u = all_tasks[i];
+        if (u == except || !u->in_syscall || u->log_unfinished || !u->log_head.len || u->state == TASK_DEAD) continue;
+        struct strbuf sb = { 0 };
+        pid_prefix(&sb, u);
+        sb_printf(&sb, "%s <unfinished ...>\n", u->log_head.p);
+        fputs(sb.p, strace_out);
+        sb_free(&sb);
+        u->log_unfinished = true;
+    }
+}
+
 void strace_log_line(struct task *t, const char *text)
 {
-    (void)t;
     if (!strace_out) return;
-    fputs(text, strace_out);
-    fputc('\n', strace_out);
+    flush_unfinished(t);
+    struct strbuf sb = { 0 };
+    pid_prefix(&sb, t);
+    sb_puts(&sb, text);
+    sb_putc(&sb, '\n');
+    fputs(sb.p, strace_out);
+    sb_free(&sb);
+}
+
+void strace_log_call(struct task *t, const char *text, const char *ret)
+{
+    if (!strace_out) return;
+    flush_unfinished(t);
+    struct strbuf sb = { 0 };
+    pid_prefix(&sb, t);
+    sb_puts(&sb, text);
+    /* strace lines the results up at column 40, counting the [pid N] prefix. */
+    while (sb.len < 39) sb_putc(&sb, ' ');
+    sb_printf(&sb, " = %s\n", ret);
+    fputs(sb.p, strace_out);
+    sb_free(&sb);
 }

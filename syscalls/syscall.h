@@ -38,14 +38,21 @@ struct syscall_def {
 #define OUT(f) { f, true }
 /* A return value that tells the run loop the task is gone (exit, exit_group). */
 #define RET_NORETURN INT64_MIN
+/* A handler that must wait calls sched_block() and returns this: the call stays
+ * pending in the task, and is completed (or run again) when the task is woken. */
+#define RET_BLOCK (INT64_MIN + 1)
 
 /* Each family's table, terminated by a row with name NULL. */
 extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[],
-    process_syscalls[], time_syscalls[], signal_syscalls[], poll_syscalls[];
+    process_syscalls[], time_syscalls[], signal_syscalls[], poll_syscalls[], clone_syscalls[],
+    futex_syscalls[], pipe_syscalls[];
 
 void syscalls_init(void);
-/* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret. */
-void syscall_dispatch(struct syscall *sc);
+/* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret.
+ * False when the call blocked: it is kept in the task (syscall_resume finishes it). */
+bool syscall_dispatch(struct syscall *sc);
+/* Completes a blocked call after its task was woken: true when done (t->sc.ret). */
+bool syscall_resume(struct task *t);
 
 struct addr_space;
 /* Writes shared file mappings in [start, end) back to their files (at msync, munmap, exit). */
@@ -54,7 +61,11 @@ void mm_writeback(struct addr_space *as, uint64_t start, uint64_t end);
 /* The strace-style log: NULL when off. */
 extern FILE *strace_out;
 extern int strace_strsize;      /* like strace -s: bytes of a string shown, default 32 */
+/* One log line of task t: "[pid N] " first while several tasks live (as strace -f),
+ * after "<unfinished ...>" for the calls other tasks have left blocked. */
 void strace_log_line(struct task *t, const char *text);
+/* A call's line: text is "name(args)", padded to strace's column before " = ret". */
+void strace_log_call(struct task *t, const char *text, const char *ret);
 
 /* Common argument printers (syscalls/strace.c). */
 void fmt_int(struct strbuf *, struct syscall *, int);

@@ -1,6 +1,7 @@
 /* Clocks and sleeping, all virtual (core/det.h): time advances with retired
  * instructions and jumps forward when the guest sleeps, so a sleep costs no real time. */
 #include "syscalls/syscall.h"
+#include "scheduler/sched.h"
 #include "scheduler/task.h"
 #include "core/det.h"
 #include "core/guest_mem.h"
@@ -21,7 +22,7 @@ static int clock_ns(int clk, uint64_t *ns)
         *ns = realtime_ns(); return 0;
     case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
-        *ns = det_now_ns(); return 0;
+        *ns = det_monotonic_ns(); return 0;
     case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
         *ns = det_insns() * DET_NS_PER_INSN; return 0;
     default:
@@ -74,7 +75,7 @@ static int64_t sys_times(struct syscall *sc)
     uint64_t ticks = det_insns() * DET_NS_PER_INSN / (NS / 100);
     struct tms tm = { (clock_t)ticks, 0, 0, 0 };
     if (sc->a[0] && guest_write(sc->t->as, sc->a[0], &tm, sizeof tm)) return -EFAULT;
-    return (int64_t)(det_now_ns() / (NS / 100));
+    return (int64_t)(det_monotonic_ns() / (NS / 100));
 }
 
 static int read_timespec(struct task *t, uint64_t addr, uint64_t *ns)
@@ -87,13 +88,21 @@ static int read_timespec(struct task *t, uint64_t addr, uint64_t *ns)
 }
 
 /* With one thread, sleeping is only moving the clock forward. */
+/* A sleep parks the task until the virtual clock reaches its end: other tasks run
+ * meanwhile, and when all sleep the clock jumps (scheduler/sched.c). */
+static int64_t sleep_for(struct task *t, uint64_t ns)
+{
+    if (ns == 0) return 0;
+    sched_block(t, WAIT_SLEEP, det_now_ns() + ns, false, 0);
+    return RET_BLOCK;
+}
+
 static int64_t sys_nanosleep(struct syscall *sc)
 {
     uint64_t ns;
     int rc = read_timespec(sc->t, sc->a[0], &ns);
     if (rc) return rc;
-    det_advance_ns(ns);
-    return 0;
+    return sleep_for(sc->t, ns);
 }
 
 static int64_t sys_clock_nanosleep(struct syscall *sc)
@@ -105,8 +114,7 @@ static int64_t sys_clock_nanosleep(struct syscall *sc)
     if (rc) return rc;
     if ((rc = read_timespec(sc->t, sc->a[2], &ns))) return rc;
     if (sc->a[1] & TIMER_ABSTIME) ns = ns > now ? ns - now : 0;
-    det_advance_ns(ns);
-    return 0;
+    return sleep_for(sc->t, ns);
 }
 
 /* ---- how arguments print ---- */

@@ -2,6 +2,7 @@
 #include "scheduler/run.h"
 #include "syscalls/syscall.h"
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +25,18 @@ static void usage(FILE *out)
             "  -s N, --strace-strsize=N\n"
             "                    show at most N bytes of each string in the log (default 32)\n"
             "  --seed N          seed for getrandom, AT_RANDOM and scheduling (default 0)\n"
+            "  --sched S         how threads take turns: rr, random (default), pct[:D[:H]]\n"
+            "                    (PCT with depth D, default 3, change points in the first H\n"
+            "                    instructions, default 1000000)\n"
+            "  --quantum N       instructions per turn (rr), mean turn (random), default 10000\n"
+            "  --decisions-out F write every scheduling decision to F\n"
+            "  --decisions-in F  force the decisions read from F (replays a schedule)\n"
             "  -h, --help        this text\n"
             "  --version         uniemu's version\n"
             "\n"
-            "Exit status: the program's own, 128+N when signal N killed it, 126 when it\n"
-            "cannot be loaded, 127 when it does not exist, 2 for a usage error.\n");
+            "Exit status: the first process's own, 128+N when signal N killed it, 126 when it\n"
+            "cannot be loaded, 127 when it does not exist, 125 for a deadlock (every thread\n"
+            "blocked for ever) or a decisions file that does not fit, 2 for a usage error.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -68,6 +76,7 @@ int main(int argc, char **argv)
         return 2;
     }
     struct run_options opt = { 0 };
+    opt.sched.kind = SCHED_RANDOM;
     int i = 2;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
@@ -77,6 +86,22 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || parse_u64(v, &opt.seed)) { fprintf(stderr, "uniemu: --seed needs a number\n"); return 2; }
+        } else if (!strcmp(a, "--sched") || !strncmp(a, "--sched=", 8)) {
+            const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || sched_parse(v, &opt.sched)) {
+                fprintf(stderr, "uniemu: --sched takes rr, random, pct, pct:D or pct:D:H\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--quantum") || !strncmp(a, "--quantum=", 10)) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || parse_u64(v, &opt.sched.quantum) || opt.sched.quantum == 0 || opt.sched.quantum > (1ULL << 40)) {
+                fprintf(stderr, "uniemu: --quantum needs a number of instructions (1 or more)\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--decisions-out") || !strcmp(a, "--decisions-in")) {
+            if (i + 1 >= argc) { fprintf(stderr, "uniemu: %s needs a file\n", a); return 2; }
+            if (a[12] == 'o') opt.sched.decisions_out = argv[++i];
+            else opt.sched.decisions_in = argv[++i];
         } else if (!strcmp(a, "-s") || !strncmp(a, "--strace-strsize=", 17)) {
             const char *v = a[1] == 's' ? (i + 1 < argc ? argv[++i] : NULL) : a + 17;
             uint64_t n;
@@ -95,6 +120,8 @@ int main(int argc, char **argv)
         }
         setvbuf(strace_out, NULL, _IOLBF, 0);
     }
+    /* A guest writing to a closed pipe gets EPIPE and its own SIGPIPE; uniemu lives on. */
+    signal(SIGPIPE, SIG_IGN);
     char found[PATH_MAX];
     const char *prog = find_program(argv[i], found, sizeof found);
     int status = run_program(prog, &argv[i], environ, &opt);
