@@ -35,6 +35,7 @@ struct cpu_state {
     cs_insn *insn;
     uint64_t icount, deadline;
     uint64_t split_at;       /* PEND_SPLIT: address of the instruction to stop before */
+    uint64_t split_block, split_size;  /* ... inside this block */
     enum pending pending;
     struct fault fault;
     struct block_count cache[BLOCK_CACHE_SIZE];
@@ -90,6 +91,8 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         uint64_t at = insn_addr_in_block(st, uc, addr, size, st->deadline - st->icount);
         if (at) {
             st->split_at = at;
+            st->split_block = addr;
+            st->split_size = size;
             st->pending = PEND_SPLIT;
             uc_emu_stop(uc);
             return;
@@ -295,6 +298,10 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
          * The block is translated again, cut at `until`; the hook sees the cut size. */
         uint64_t until = st->split_at;
         st->pending = PEND_NONE;
+        /* Unicorn 2.1.1 honours `until` only while translating: a block already in the
+         * translation cache would run past it (probe: the loop ran to its end). Drop the
+         * cached block first; after the run Unicorn drops the cut one by itself. */
+        uc_ctl_remove_cache(as->uc, st->split_block, st->split_block + st->split_size);
         st->deadline = UINT64_MAX;
         err = uc_emu_start(as->uc, cpu_get(as, R_RIP), until, 0, 0);
         if (st->pending == PEND_NONE && cpu_get(as, R_RIP) == until) st->pending = PEND_SPLIT;

@@ -237,7 +237,9 @@ static struct task *strategy_pick(struct task **run, int n, uint64_t *slice)
         struct task *best = run[0];
         for (int i = 1; i < n; i++)
             if (*prio(run[i]) > *prio(best)) best = run[i];
-        *slice = opt.quantum * 10;
+        /* The starvation bound (see sched_preempted) is drawn at random too, so that
+         * where a long-running task loses the CPU varies with the seed. */
+        *slice = 1 + det_sched_random() % (20 * opt.quantum);
         if (next_change < nchange && change_points[next_change] - now < *slice)
             *slice = change_points[next_change] - now;
         return best;

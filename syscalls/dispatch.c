@@ -3,6 +3,7 @@
 #include "syscalls/syscall.h"
 #include "syscall_names.h"   /* generated from the host's <asm/unistd_64.h> */
 #include "scheduler/task.h"
+#include "scheduler/sched.h"
 #include <errno.h>
 #include <string.h>
 
@@ -97,7 +98,7 @@ static void log_call(struct syscall *sc)
     sb_putc(&line, ')');
     struct strbuf ret = { 0 };
     format_ret(&ret, d, sc);
-    strace_log_call(t, line.p, ret.p);
+    strace_log_call(t, line.p, ret.p, -1);
     sb_free(&line);
     sb_free(&ret);
     t->log_unfinished = false;
@@ -133,6 +134,7 @@ bool syscall_dispatch(struct syscall *sc)
         for (int i = 0; i < nargs; i++)
             if (!d->args[i].out) d->args[i].fmt(&args[i], sc, i);
 
+    int live_at_entry = sched_live_tasks();
     sc->ret = d ? d->fn(sc) : -ENOSYS;
     struct task *t = sc->t;
     if (sc->ret == RET_BLOCK) {
@@ -156,7 +158,7 @@ bool syscall_dispatch(struct syscall *sc)
     sb_putc(&line, ')');
     struct strbuf ret = { 0 };
     format_ret(&ret, d, sc);
-    strace_log_call(t, line.p, ret.p);
+    strace_log_call(t, line.p, ret.p, live_at_entry);
     sb_free(&line);
     sb_free(&ret);
     return true;

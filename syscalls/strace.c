@@ -164,10 +164,11 @@ void fmt_at_flags(struct strbuf *sb, struct syscall *sc, int i) { sb_flags(sb, s
 
 void ret_hex(struct strbuf *sb, struct syscall *sc) { sb_printf(sb, "%#llx", (unsigned long long)sc->ret); }
 
-static void pid_prefix(struct strbuf *sb, struct task *t)
+static void pid_prefix_n(struct strbuf *sb, struct task *t, int live)
 {
-    if (sched_live_tasks() > 1) sb_printf(sb, "[pid %5d] ", t->tid);
+    if (live > 1) sb_printf(sb, "[pid %5d] ", t->tid);
 }
+static void pid_prefix(struct strbuf *sb, struct task *t) { pid_prefix_n(sb, t, sched_live_tasks()); }
 
 /* strace -f marks a call left blocked when another task's line comes in between. */
 static void flush_unfinished(struct task *except)
@@ -196,12 +197,15 @@ void strace_log_line(struct task *t, const char *text)
     sb_free(&sb);
 }
 
-void strace_log_call(struct task *t, const char *text, const char *ret)
+void strace_log_call(struct task *t, const char *text, const char *ret, int live_at_entry)
 {
     if (!strace_out) return;
     flush_unfinished(t);
     struct strbuf sb = { 0 };
-    pid_prefix(&sb, t);
+    /* strace -f prints a call's line with the prefix only if several tasks lived
+     * both when it began and when it ended (clone's own line has none). */
+    int live = sched_live_tasks();
+    pid_prefix_n(&sb, t, live_at_entry >= 0 && live_at_entry < live ? live_at_entry : live);
     sb_puts(&sb, text);
     /* strace lines the results up at column 40, counting the [pid N] prefix. */
     while (sb.len < 39) sb_putc(&sb, ' ');

@@ -64,8 +64,9 @@ extern int strace_strsize;      /* like strace -s: bytes of a string shown, defa
 /* One log line of task t: "[pid N] " first while several tasks live (as strace -f),
  * after "<unfinished ...>" for the calls other tasks have left blocked. */
 void strace_log_line(struct task *t, const char *text);
-/* A call's line: text is "name(args)", padded to strace's column before " = ret". */
-void strace_log_call(struct task *t, const char *text, const char *ret);
+/* A call's line: text is "name(args)", padded to strace's column before " = ret".
+ * live_at_entry: how many tasks lived when the call began (-1: unknown). */
+void strace_log_call(struct task *t, const char *text, const char *ret, int live_at_entry);
 
 /* Common argument printers (syscalls/strace.c). */
 void fmt_int(struct strbuf *, struct syscall *, int);

@@ -175,11 +175,38 @@ class Runner:
         status = 128 - rc if rc < 0 else rc
         return Result("native", status, out, err, tree)
 
-    def uniemu(self, label, extra=()):
-        argv = [self.args.uniemu, "run"] + list(extra) + self.args.prog
+    def uniemu(self, label, extra=(), sched=None):
+        sched = sched or self.args.schedules[0]
+        argv = [self.args.uniemu, "run"] + sched_args(sched) + list(extra) + self.args.prog
         rc, out, err, tree = self.run(label, argv)
+        if self.args.child_reports:
+            err = strip_child_reports(err)
         status = "uniemu killed by %s" % signame(-rc) if rc < 0 else rc
         return Result(label, status, out, err, tree)
+
+
+def sched_args(spec):
+    """"random:3" -> ["--sched", "random", "--seed", "3"] ("pct:2:..." keeps its depth)."""
+    kind, _, seed = spec.rpartition(":")
+    return ["--sched", kind, "--seed", seed]
+
+
+REPORT_HEAD = re.compile(rb"^uniemu: pid \d+ killed by SIG")
+
+
+def strip_child_reports(err):
+    """Drops uniemu's crash reports (a head line and its indented lines) from stderr:
+    natively a child killed by a signal prints nothing."""
+    out, skipping = [], False
+    for line in err.splitlines(keepends=True):
+        if REPORT_HEAD.match(line):
+            skipping = True
+            continue
+        if skipping and line.startswith(b"  "):
+            continue
+        skipping = False
+        out.append(line)
+    return b"".join(out)
 
 
 def kill_group(proc):
@@ -319,8 +346,14 @@ def main():
                     help="also check that two --strace=FILE logs are identical")
     ap.add_argument("--timeout", type=float, default=55.0,
                     help="total time budget for all runs, seconds (default 55)")
+    ap.add_argument("--schedules", default="random:0",
+                    help="comma-separated SCHED:SEED list; uniemu runs once per schedule, "
+                         "each compared with the native run (default random:0)")
+    ap.add_argument("--child-reports", action="store_true",
+                    help="ignore uniemu's crash reports of killed processes in its stderr")
     ap.add_argument("prog", nargs=argparse.REMAINDER, help="-- PROG ARGS...")
     args = ap.parse_args()
+    args.schedules = [x for x in args.schedules.split(",") if x]
     if args.prog and args.prog[0] == "--":
         args.prog = args.prog[1:]
     if not args.prog:
@@ -376,6 +409,13 @@ def check_all(runner, args):
     if not ok:
         print("RESULT: native and uniemu differ")
         return 1
+
+    for spec in args.schedules[1:]:
+        other = runner.uniemu("uniemu-" + spec.replace(":", "-"), sched=spec)
+        print("schedule %s: status %r" % (spec, other.status))
+        if not compare(first, other):
+            print("RESULT: under schedule %s uniemu differs from native" % spec)
+            return 1
 
     second = runner.uniemu("uniemu-rerun")
     if not compare(first, second):
