@@ -117,9 +117,9 @@ static int64_t futex_wake_op(struct task *t, uint64_t addr, int nwake, int nwake
     if ((addr | addr2) & 3) return -EINVAL;
     int kind = (op >> 28) & 7, cmp = (op >> 24) & 15;
     uint32_t oparg = (op >> 12) & 0xfff, cmparg = op & 0xfff;
-    if (op & (FUTEX_OP_OPARG_SHIFT << 28)) { if (oparg > 31) return -EINVAL; oparg = 1u << oparg; }
+    if (op & ((uint32_t)FUTEX_OP_OPARG_SHIFT << 28)) { if (oparg > 31) return -EINVAL; oparg = 1u << oparg; }
     /* Arguments are sign-extended 12-bit values. */
-    int32_t soparg = (op & (FUTEX_OP_OPARG_SHIFT << 28)) ? (int32_t)oparg : ((int32_t)(oparg << 20) >> 20);
+    int32_t soparg = (op & ((uint32_t)FUTEX_OP_OPARG_SHIFT << 28)) ? (int32_t)oparg : ((int32_t)(oparg << 20) >> 20);
     int32_t scmparg = (int32_t)(cmparg << 20) >> 20;
     uint32_t old, nv;
     if (guest_read(t->as, addr2, &old, 4)) return -EFAULT;

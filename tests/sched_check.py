@@ -41,8 +41,10 @@ def fail(msg):
 
 def run(uniemu, opts, prog, log=None):
     argv = [uniemu, "run"] + opts + (["--strace=" + log] if log else []) + prog
-    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT,
-                       env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    # The sanitizer build's settings (scripts/test.sh) pass through.
+    env.update({k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")})
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT, env=env)
     text = ""
     if log:
         with open(log) as f:
