@@ -90,6 +90,7 @@ static void process_die(struct process *p, int wait_status)
 static void thread_end(struct task *t, int wait_status)
 {
     if (t->state == TASK_DEAD) return;
+    syscall_abandon(t);
     log_task_end(t, wait_status);
     struct process *p = t->proc;
     if (t->clear_child_tid && t->as && t->as->refs > 1) {
@@ -98,7 +99,6 @@ static void thread_end(struct task *t, int wait_status)
         if (guest_write(t->as, t->clear_child_tid, &zero, 4) == 0) futex_wake_addr(t->as, t->clear_child_tid, 1);
     }
     t->state = TASK_DEAD;
-    t->in_syscall = false;
     sched_remove(t);
     if (t->as) {
         if (t->as->loaded == t) t->as->loaded = NULL;

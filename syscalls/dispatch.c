@@ -5,6 +5,7 @@
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_SYSCALL 512
@@ -177,4 +178,27 @@ bool syscall_resume(struct task *t)
     t->in_syscall = false;
     if (strace_out) log_call(sc);
     return true;
+}
+
+void syscall_abandon(struct task *t)
+{
+    if (!t->in_syscall) return;
+    t->in_syscall = false;
+    if (!strace_out) return;
+    /* strace -f shows a call cut short by the task's death as "<... name resumed>) = ?". */
+    const char *name = name_of(t->sc.nr);
+    char fallback[32];
+    if (!name) { snprintf(fallback, sizeof fallback, "syscall_%#x", (unsigned)t->sc.nr); name = fallback; }
+    if (!t->log_unfinished && t->log_head.len) {
+        struct strbuf head = { 0 };
+        sb_printf(&head, "%s <unfinished ...>", t->log_head.p);
+        strace_log_line(t, head.p);
+        sb_free(&head);
+    }
+    struct strbuf line = { 0 };
+    sb_printf(&line, "<... %s resumed>)", name);
+    strace_log_call(t, line.p, "?", -1);
+    sb_free(&line);
+    t->log_unfinished = false;
+    sb_free(&t->log_head);
 }

@@ -53,6 +53,8 @@ void syscalls_init(void);
 bool syscall_dispatch(struct syscall *sc);
 /* Completes a blocked call after its task was woken: true when done (t->sc.ret). */
 bool syscall_resume(struct task *t);
+/* The task dies inside a blocked call: the log ends the call with "= ?". */
+void syscall_abandon(struct task *t);
 
 struct addr_space;
 /* Writes shared file mappings in [start, end) back to their files (at msync, munmap, exit). */
