@@ -70,18 +70,18 @@ static void process_die(struct process *p, int wait_status)
         if (c && c->parent == p) {
             c->parent = NULL;
             c->ppid = INIT_PID;
-            if (c->zombie) c->reaped = true;
+            if (c->zombie) process_reap(c);
         }
     }
     if (p->vfork_parent) { sched_wake(p->vfork_parent, p->pid); p->vfork_parent = NULL; }
     struct process *parent = p->parent;
-    if (!parent || parent->zombie) { p->reaped = true; return; }
+    if (!parent || parent->zombie) { process_reap(p); return; }
     /* A parent that ignores SIGCHLD explicitly (or asks SA_NOCLDWAIT) never sees zombies. */
     struct task *pt = NULL;
     for (int i = 0; i < ntasks && !pt; i++)
         if (all_tasks[i]->proc == parent && all_tasks[i]->state != TASK_DEAD) pt = all_tasks[i];
     const struct k_sigaction *ka = pt ? &pt->sighand->act[SIGCHLD - 1] : NULL;
-    if (ka && p->exit_signal == SIGCHLD && (ka->handler == (uint64_t)SIG_IGN || (ka->flags & SA_NOCLDWAIT))) p->reaped = true;
+    if (ka && p->exit_signal == SIGCHLD && (ka->handler == (uint64_t)SIG_IGN || (ka->flags & SA_NOCLDWAIT))) process_reap(p);
     else if (p->exit_signal) queue_child_signal(parent, p);
     sched_wake_child_waiters(parent);
 }

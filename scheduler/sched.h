@@ -38,6 +38,8 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status);
 void sched_add(struct task *t);
 void sched_remove(struct task *t);
 int sched_live_tasks(void);
+/* The live tasks, in tid order (valid until the next sched_add/sched_remove). */
+struct task *const *sched_live(int *n);
 /* The running task used up its slice. */
 void sched_preempted(struct task *t);
 /* The task yields (sched_yield): others go first. */

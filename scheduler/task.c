@@ -13,7 +13,14 @@ struct task **all_tasks;
 int ntasks;
 static int tasks_cap;
 static struct process **all_procs;
-static int nprocs, procs_cap;
+static int nprocs, procs_cap, nunreaped;
+
+void process_reap(struct process *p)
+{
+    if (!p->reaped) { p->reaped = true; nunreaped--; }
+}
+
+int processes_unreaped(void) { return nunreaped; }
 
 int task_next_pid(void) { return next_pid++; }
 
@@ -46,6 +53,7 @@ struct process *process_new(int pid)
     if (!p) return NULL;
     p->pid = p->pgid = p->sid = pid;
     all_procs[nprocs++] = p;
+    nunreaped++;
     return p;
 }
 
@@ -124,5 +132,5 @@ void tasks_free_all(void)
     }
     free(all_tasks); free(all_procs);
     all_tasks = NULL; all_procs = NULL;
-    ntasks = tasks_cap = nprocs = procs_cap = 0;
+    ntasks = tasks_cap = nprocs = procs_cap = nunreaped = 0;
 }

@@ -113,6 +113,10 @@ int task_next_pid(void);
 /* A new task record (registered in all_tasks); the caller fills in the parts. */
 struct task *task_new(int tid);
 struct process *process_new(int pid);
+/* The process is gone for good (reaped, or never waited for). */
+void process_reap(struct process *p);
+/* Processes created and not yet reaped (zombies count, as for RLIMIT_NPROC). */
+int processes_unreaped(void);
 /* Live task with this tid, or NULL. */
 struct task *task_by_tid(int tid);
 /* Process with this pid that has not been reaped, or NULL. */

@@ -75,10 +75,18 @@ static int check_flags(uint64_t flags)
     return 0;
 }
 
+/* Tasks and unreaped processes at most: a fork bomb (or a parent that never reaps) meets
+ * EAGAIN, as at RLIMIT_NPROC, before it exhausts the host: each process without CLONE_VM
+ * is a whole engine. */
+#define MAX_LIVE_TASKS 4096
+#define MAX_PROCESSES 1024
+
 static int64_t do_clone(struct task *t, const struct clone_req *r)
 {
     int rc = check_flags(r->flags);
     if (rc) return rc;
+    if (sched_live_tasks() >= MAX_LIVE_TASKS) return -EAGAIN;
+    if (!(r->flags & CLONE_THREAD) && processes_unreaped() >= MAX_PROCESSES) return -EAGAIN;
     uint64_t flags = r->flags;
     bool thread = flags & CLONE_THREAD;
     int tid = task_next_pid();
@@ -144,7 +152,7 @@ fail:
     fs_put(c->fs); c->fs = NULL;
     sighand_put(c->sighand); c->sighand = NULL;
     cpu_ctx_free(c->ctx); c->ctx = NULL;
-    if (!thread) p->reaped = true;
+    if (!thread) process_reap(p);
     return rc;
 }
 
@@ -384,7 +392,7 @@ static int64_t sys_wait4(struct syscall *sc)
         memset(&ru, 0, sizeof ru);
         if (guest_write(t->as, sc->a[3], &ru, sizeof ru)) return -EFAULT;
     }
-    c->reaped = true;
+    process_reap(c);
     return c->pid;
 }
 
@@ -435,7 +443,7 @@ static int64_t sys_waitid(struct syscall *sc)
         memset(&ru, 0, sizeof ru);
         if (guest_write(t->as, sc->a[4], &ru, sizeof ru)) return -EFAULT;
     }
-    if (!(options & WNOWAIT)) c->reaped = true;
+    if (!(options & WNOWAIT)) process_reap(c);
     return 0;
 }
 

@@ -19,14 +19,15 @@
 /* Blocked waiters on (as, addr) matching bitset, oldest first. */
 static int waiters(struct addr_space *as, uint64_t addr, uint32_t bitset, struct task **out, int max)
 {
-    int n = 0;
-    for (int i = 0; i < ntasks && n < max; i++) {
-        struct task *t = all_tasks[i];
+    int n = 0, nlive;
+    struct task *const *live = sched_live(&nlive);
+    for (int i = 0; i < nlive && n < max; i++) {
+        struct task *t = live[i];
         if (t->state == TASK_BLOCKED && t->wait == WAIT_FUTEX && t->as == as && t->wait_addr == addr &&
             (t->wait_bitset & bitset))
             out[n++] = t;
     }
-    /* all_tasks is in tid order: sort by when each began to wait. */
+    /* Live tasks are in tid order: sort by when each began to wait. */
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && out[j]->block_seq < out[j - 1]->block_seq; j--) {
             struct task *x = out[j]; out[j] = out[j - 1]; out[j - 1] = x;
