@@ -42,10 +42,11 @@ struct cpu_state {
 };
 
 
-static uint32_t block_insns(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size)
+/* The miss path: decode the block with Capstone. Kept out of line, so that the hit path
+ * in block_insns has no big stack frame (and no stack-protector check) on every block. */
+static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_engine *uc, struct block_count *b,
+                                                       uint64_t addr, uint32_t size)
 {
-    struct block_count *b = &st->cache[(addr ^ (addr >> 14)) & (BLOCK_CACHE_SIZE - 1)];
-    if (b->addr == addr && b->size == size && b->insns) return b->insns;
     uint8_t buf[4096];
     uint32_t n = 0;
     if (size <= sizeof buf && uc_mem_read(uc, addr, buf, size) == UC_ERR_OK) {
@@ -60,9 +61,16 @@ static uint32_t block_insns(struct cpu_state *st, uc_engine *uc, uint64_t addr, 
     return n;
 }
 
+static inline uint32_t block_insns(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size)
+{
+    struct block_count *b = &st->cache[(addr ^ (addr >> 14)) & (BLOCK_CACHE_SIZE - 1)];
+    if (b->addr == addr && b->size == size && b->insns) return b->insns;
+    return decode_block(st, uc, b, addr, size);
+}
+
 /* Address of the k-th instruction (k >= 1) of the block at addr; 0 when it cannot be
  * decoded. */
-static uint64_t insn_addr_in_block(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size, uint64_t k)
+static __attribute__((noinline)) uint64_t insn_addr_in_block(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size, uint64_t k)
 {
     uint8_t buf[4096];
     if (size > sizeof buf || uc_mem_read(uc, addr, buf, size) != UC_ERR_OK) return 0;
@@ -77,18 +85,20 @@ static uint64_t insn_addr_in_block(struct cpu_state *st, uc_engine *uc, uint64_t
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     struct cpu_state *st = user;
+    /* icount never passes deadline: a block that would cross it is split below. */
+    uint64_t left = st->deadline - st->icount;
     /* A stop requested here lands before this block, and the hook fires again when the
      * run resumes: count the block only when it really runs. */
-    if (st->icount >= st->deadline) {
+    if (__builtin_expect(left == 0, 0)) {
         st->pending = PEND_BUDGET;
         uc_emu_stop(uc);
         return;
     }
     uint32_t n = block_insns(st, uc, addr, size);
-    if (st->deadline - st->icount < n) {
+    if (__builtin_expect(n > left, 0)) {
         /* The switch is due inside this block: stop before it, and let cpu_run run
          * again up to the instruction where the deadline falls (DESIGN.md: `until`). */
-        uint64_t at = insn_addr_in_block(st, uc, addr, size, st->deadline - st->icount);
+        uint64_t at = insn_addr_in_block(st, uc, addr, size, left);
         if (at) {
             st->split_at = at;
             st->split_block = addr;
@@ -97,6 +107,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
             uc_emu_stop(uc);
             return;
         }
+        st->deadline = st->icount + n;   /* undecodable: the switch lands after the block */
     }
     st->icount += n;
 }
