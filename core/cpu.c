@@ -239,6 +239,8 @@ static uint64_t locate_faulting_insn(struct cpu_state *st, uc_engine *uc, uint64
     return found;
 }
 
+static void check_exception_marker(struct addr_space *as);
+
 int cpu_init(struct addr_space *as)
 {
     struct cpu_state *st = calloc(1, sizeof *st);
@@ -257,6 +259,8 @@ int cpu_init(struct addr_space *as)
     uc_hook_add(uc, &st->h_mem, UC_HOOK_MEM_INVALID, (void *)on_bad_mem, st, 1, 0);
     uc_hook_add(uc, &st->h_intr, UC_HOOK_INTR, (void *)on_interrupt, st, 1, 0);
     as->cpu = st;
+    static bool checked;
+    if (!checked) { checked = true; check_exception_marker(as); }
     return 0;
 }
 
@@ -386,4 +390,87 @@ uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r)
     uint64_t v = 0;
     uc_context_reg_read(c->uc, uc_reg_of[r], &v);
     return v;
+}
+
+/* ---- FPU/SSE state as FXSAVE lays it out (the signal frame's fpstate) ---- */
+
+void cpu_get_fxsave(struct addr_space *as, uint8_t fx[512])
+{
+    uc_engine *uc = as->uc;
+    memset(fx, 0, 512);
+    uint64_t v = 0;
+    uc_reg_read(uc, UC_X86_REG_FPCW, &v); memcpy(fx + 0, &v, 2);
+    v = 0; uc_reg_read(uc, UC_X86_REG_FPSW, &v); memcpy(fx + 2, &v, 2);
+    v = 0; uc_reg_read(uc, UC_X86_REG_FPTAG, &v);
+    uint8_t abridged = 0;   /* FXSAVE keeps one bit per register: 1 = not empty */
+    for (int i = 0; i < 8; i++)
+        if (((v >> (2 * i)) & 3) != 3) abridged |= 1 << i;
+    fx[4] = abridged;
+    uint32_t mxcsr = 0;
+    uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+    memcpy(fx + 24, &mxcsr, 4);
+    uint32_t mask = 0xffff;    /* MXCSR_MASK of the model: every defined bit writable */
+    memcpy(fx + 28, &mask, 4);
+    for (int i = 0; i < 8; i++) {
+        uint8_t st[16] = { 0 };
+        uc_reg_read(uc, UC_X86_REG_ST0 + i, st);
+        memcpy(fx + 32 + 16 * i, st, 10);
+    }
+    for (int i = 0; i < 16; i++) uc_reg_read(uc, UC_X86_REG_XMM0 + i, fx + 160 + 16 * i);
+}
+
+void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512])
+{
+    uc_engine *uc = as->uc;
+    uint64_t v = 0;
+    memcpy(&v, fx + 0, 2); uc_reg_write(uc, UC_X86_REG_FPCW, &v);
+    v = 0; memcpy(&v, fx + 2, 2); uc_reg_write(uc, UC_X86_REG_FPSW, &v);
+    uint64_t tag = 0;
+    for (int i = 0; i < 8; i++) tag |= (uint64_t)((fx[4] >> i) & 1 ? 0 : 3) << (2 * i);
+    uc_reg_write(uc, UC_X86_REG_FPTAG, &tag);
+    uint32_t mxcsr;
+    memcpy(&mxcsr, fx + 24, 4);
+    mxcsr &= 0xffff;
+    uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+    for (int i = 0; i < 8; i++) {
+        uint8_t st[16] = { 0 };
+        memcpy(st, fx + 32 + 16 * i, 10);
+        uc_reg_write(uc, UC_X86_REG_ST0 + i, st);
+    }
+    for (int i = 0; i < 16; i++) uc_reg_write(uc, UC_X86_REG_XMM0 + i, fx + 160 + 16 * i);
+}
+
+/* Unicorn 2.1.1 never clears its "exception in progress" marker after an exception
+ * handled in a hook (upstream #1883): the next #DE/#UD becomes a double fault and the
+ * one after ends the run silently (probe: three divisions by zero gave intno 0, 8, none).
+ * The marker is QEMU's exception_index, an int32 inside the saved context; resetting it
+ * to -1 through a context save/restore fixes that (probe: 0, 0, 0). Its offset was found
+ * by diffing contexts around an exception; cpu_init checks it still holds -1 in a fresh
+ * context before trusting it. */
+#define EXCEPTION_INDEX_OFFSET 5484
+static int exception_index_offset = -1;
+
+static void check_exception_marker(struct addr_space *as)
+{
+    uc_context *c;
+    if (uc_context_alloc(as->uc, &c) != UC_ERR_OK) return;
+    uc_context_save(as->uc, c);
+    int32_t v;
+    if (uc_context_size(as->uc) > EXCEPTION_INDEX_OFFSET + 4) {
+        memcpy(&v, (char *)c + EXCEPTION_INDEX_OFFSET, 4);
+        if (v == -1) exception_index_offset = EXCEPTION_INDEX_OFFSET;
+    }
+    uc_context_free(c);
+}
+
+void cpu_clear_exception(struct addr_space *as)
+{
+    if (exception_index_offset < 0) return;
+    uc_context *c;
+    if (uc_context_alloc(as->uc, &c) != UC_ERR_OK) return;
+    uc_context_save(as->uc, c);
+    int32_t none = -1;
+    memcpy((char *)c + exception_index_offset, &none, 4);
+    uc_context_restore(as->uc, c);
+    uc_context_free(c);
 }

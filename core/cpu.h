@@ -51,6 +51,12 @@ void cpu_ctx_save(struct addr_space *as, struct cpu_ctx *c);
 void cpu_ctx_load(struct addr_space *as, const struct cpu_ctx *c);
 void cpu_ctx_set(struct cpu_ctx *c, enum greg r, uint64_t v);
 uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r);
+/* The x87/SSE state in FXSAVE layout (512 bytes), for signal frames. */
+void cpu_get_fxsave(struct addr_space *as, uint8_t fx[512]);
+void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512]);
+/* After a CPU exception the guest survives (a signal handler ran): let the engine take
+ * the next exception normally (works around Unicorn #1883). */
+void cpu_clear_exception(struct addr_space *as);
 /* AT_HWCAP for the emulated CPU model (CPUID.1:EDX). */
 uint64_t cpu_hwcap(void);
 #endif

@@ -4,6 +4,7 @@
 #include "scheduler/run.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
+#include "scheduler/signals.h"
 #include "syscalls/fdtable.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
@@ -23,6 +24,7 @@
 
 #define STACK_RLIMIT (8ULL << 20)
 #define STACK_GUARD_GAP (256 * PAGE_SIZE)
+#define STACK_GROW_STEP (256 * 1024ULL)
 /* Instructions per run of the engine; a run also ends at every syscall. */
 #define RUN_BUDGET (1ULL << 24)
 
@@ -44,19 +46,24 @@ static void log_task_end(struct task *t, int wait_status)
     sb_free(&sb);
 }
 
-/* Queues the signal a child's death sends to its parent (shown in the log when the
- * parent next runs; handlers arrive with the signals work). */
-static void queue_child_signal(struct process *parent, struct process *child)
+/* The signal a child's death sends its parent (SIGCHLD, or the exit signal it chose). */
+static void signal_parent(struct process *parent, struct process *child)
 {
-    struct pending_sig *s = calloc(1, sizeof *s), **tail = &parent->sigq;
-    if (!s) return;
+    struct task *pt = NULL;
+    int n;
+    struct task *const *live = sched_live(&n);
+    for (int i = 0; i < n && !pt; i++)
+        if (live[i]->proc == parent) pt = live[i];
+    if (!pt) return;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
     int ws = child->wait_status;
-    s->signo = child->exit_signal;
-    s->pid = child->pid;
-    if (WIFSIGNALED(ws)) { s->code = WCOREDUMP(ws) ? CLD_DUMPED : CLD_KILLED; s->status = WTERMSIG(ws); }
-    else { s->code = CLD_EXITED; s->status = WEXITSTATUS(ws); }
-    while (*tail) tail = &(*tail)->next;
-    *tail = s;
+    si.si_signo = child->exit_signal;
+    si.si_pid = child->pid;
+    si.si_uid = getuid();
+    if (WIFSIGNALED(ws)) { si.si_code = WCOREDUMP(ws) ? CLD_DUMPED : CLD_KILLED; si.si_status = WTERMSIG(ws); }
+    else { si.si_code = CLD_EXITED; si.si_status = WEXITSTATUS(ws); }
+    sig_send(pt, &si, false);
 }
 
 /* The last thread of p is gone: p becomes a zombie for its parent to reap. */
@@ -64,6 +71,7 @@ static void process_die(struct process *p, int wait_status)
 {
     p->zombie = true;
     p->wait_status = wait_status;
+    timers_free(p);
     /* Orphans go to init, which reaps them. */
     for (int i = 0; i < ntasks; i++) {
         struct process *c = all_tasks[i]->proc;
@@ -82,7 +90,7 @@ static void process_die(struct process *p, int wait_status)
         if (all_tasks[i]->proc == parent && all_tasks[i]->state != TASK_DEAD) pt = all_tasks[i];
     const struct k_sigaction *ka = pt ? &pt->sighand->act[SIGCHLD - 1] : NULL;
     if (ka && p->exit_signal == SIGCHLD && (ka->handler == (uint64_t)SIG_IGN || (ka->flags & SA_NOCLDWAIT))) process_reap(p);
-    else if (p->exit_signal) queue_child_signal(parent, p);
+    else if (p->exit_signal) signal_parent(parent, p);
     sched_wake_child_waiters(parent);
 }
 
@@ -140,9 +148,19 @@ static bool grow_stack(struct addr_space *as, uint64_t addr)
     const struct vma *v = &as->vmas[i];
     if (!(v->flags & MAP_GROWSDOWN) || addr >= v->start) return false;
     if (v->end - PAGE_DOWN(addr) > STACK_RLIMIT) return false;
-    if (i > 0 && as->vmas[i - 1].end + STACK_GUARD_GAP > PAGE_DOWN(addr)) return false;
+    uint64_t floor = i > 0 ? as->vmas[i - 1].end + STACK_GUARD_GAP : MMAP_MIN_ADDR;
+    if (floor > PAGE_DOWN(addr)) return false;
+    /* Linux grows the stack to the faulting page. Each growth here is a new Unicorn
+     * region, and Unicorn's region allocation is linear in their number: a deep
+     * recursion growing 4 KiB at a time cost 12 s for 8 MiB (measured). Grow in
+     * 256 KiB-aligned steps instead, within the rlimit and the guard gap: only
+     * /proc/self/maps can tell. */
+    uint64_t start = PAGE_DOWN(addr) & ~(STACK_GROW_STEP - 1);
+    if (v->end - start > STACK_RLIMIT) start = v->end - STACK_RLIMIT;
+    if (start < floor) start = floor;
+    if (start > PAGE_DOWN(addr)) start = PAGE_DOWN(addr);
     struct vma copy = *v;
-    return as_map(as, PAGE_DOWN(addr), copy.start - PAGE_DOWN(addr), copy.prot, copy.flags, copy.name, 0, 0, 0) == 0;
+    return as_map(as, start, copy.start - start, copy.prot, copy.flags, copy.name, 0, 0, 0) == 0;
 }
 
 static const char *si_code_name(int signo, int code)
@@ -156,22 +174,6 @@ static const char *si_code_name(int signo, int code)
     case SIGTRAP: return code == TRAP_BRKPT ? "TRAP_BRKPT" : "0";
     }
     return "0";
-}
-
-static void log_fault_signal(struct task *t, const struct fault *f)
-{
-    if (!strace_out) return;
-    struct strbuf sb = { 0 }, name = { 0 };
-    sb_signame(&name, f->signo);
-    sb_printf(&sb, "--- %s {si_signo=%s, si_code=%s", name.p, name.p, si_code_name(f->signo, f->code));
-    if (f->signo != SIGTRAP) {
-        if (f->addr) sb_printf(&sb, ", si_addr=%#llx", (unsigned long long)f->addr);
-        else sb_puts(&sb, ", si_addr=NULL");
-    }
-    sb_puts(&sb, "} ---");
-    strace_log_line(t, sb.p);
-    sb_free(&sb);
-    sb_free(&name);
 }
 
 static const char *fault_words(const struct fault *f)
@@ -190,7 +192,7 @@ static const char *fault_words(const struct fault *f)
 }
 
 /* The short crash report on stderr: signal, address, instruction, registers. */
-static void report_fault(struct task *t, const struct fault *f)
+void report_fault(struct task *t, const struct fault *f)
 {
     struct addr_space *as = t->as;
     struct strbuf name = { 0 };
@@ -221,10 +223,16 @@ static void report_fault(struct task *t, const struct fault *f)
 
 /* Puts a finished call's result in the registers, as the kernel's syscall return:
  * RAX the result, RCX the return address, R11 the flags. */
-static void finish_syscall(struct task *t, int64_t ret)
+static void finish_syscall(struct task *t, int nr, int64_t ret)
 {
     if (t->state == TASK_DEAD) return;
     struct addr_space *as = t->as;
+    if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK) {
+        /* Cut short by a signal: its delivery decides (signals.c, settle_restart). */
+        t->restart_code = (int)-ret;
+        t->restart_nr = nr;
+        return;
+    }
     cpu_set(as, R_RAX, (uint64_t)ret);
     if (t->exec_done) { t->exec_done = false; return; }   /* a fresh program: registers set by execve */
     cpu_set(as, R_RCX, cpu_get(as, R_RIP));
@@ -237,32 +245,8 @@ static void do_syscall(struct task *t)
     struct syscall sc = { .t = t, .nr = (int)cpu_get(as, R_RAX) };
     static const enum greg argreg[6] = { R_RDI, R_RSI, R_RDX, R_R10, R_R8, R_R9 };
     for (int i = 0; i < 6; i++) sc.a[i] = cpu_get(as, argreg[i]);
-    if (syscall_dispatch(&sc)) finish_syscall(t, sc.ret);
+    if (syscall_dispatch(&sc)) finish_syscall(t, sc.nr, sc.ret);
     if (t->exit_pending) task_exit(t, t->exit_status, t->exit_pending == EXIT_GROUP);
-}
-
-/* Shows the signals queued for t's process (SIGCHLD from a dead child) as strace does
- * when they are delivered, on the way back to user mode. */
-static void deliver_pending(struct task *t)
-{
-    struct process *p = t->proc;
-    while (p->sigq) {
-        struct pending_sig *s = p->sigq;
-        if (t->sigmask & (1ULL << (s->signo - 1))) break;
-        p->sigq = s->next;
-        if (strace_out) {
-            struct strbuf sb = { 0 }, name = { 0 }, st = { 0 };
-            sb_signame(&name, s->signo);
-            if (s->code == CLD_EXITED) sb_printf(&st, "%d", s->status);
-            else sb_signame(&st, s->status);
-            sb_printf(&sb, "--- %s {si_signo=%s, si_code=%s, si_pid=%d, si_uid=%u, si_status=%s, si_utime=0, si_stime=0} ---",
-                      name.p, name.p, s->code == CLD_EXITED ? "CLD_EXITED" : s->code == CLD_KILLED ? "CLD_KILLED" : "CLD_DUMPED",
-                      s->pid, (unsigned)getuid(), st.p);
-            strace_log_line(t, sb.p);
-            sb_free(&sb); sb_free(&name); sb_free(&st);
-        }
-        free(s);
-    }
 }
 
 /* Makes t's registers the engine's: tasks sharing an address space share its engine. */
@@ -283,6 +267,8 @@ static const char *wait_words(const struct task *t)
     case WAIT_CHILD: return "waits for a child";
     case WAIT_SLEEP: return "sleeps";
     case WAIT_VFORK: return "waits for its vfork child";
+    case WAIT_SIGNAL: return "waits for a signal";
+    case WAIT_STOPPED: return "is stopped";
     case WAIT_NONE: break;
     }
     return "is blocked";
@@ -306,14 +292,7 @@ static void die_of_signal(struct task *t)
 {
     struct process *p = t->proc;
     int sig = p->fatal_sig;
-    if (strace_out && sig != SIGKILL) {
-        struct strbuf sb = { 0 }, name = { 0 };
-        sb_signame(&name, sig);
-        sb_printf(&sb, "--- %s {si_signo=%s, si_code=%s, si_pid=%d, si_uid=%u} ---", name.p, name.p,
-                  p->fatal_code == SI_TKILL ? "SI_TKILL" : "SI_USER", p->fatal_from, (unsigned)getuid());
-        strace_log_line(t, sb.p);
-        sb_free(&sb); sb_free(&name);
-    }
+    if (sig != SIGKILL) sig_log(t, &p->fatal_info);
     task_kill(t, sig);
 }
 
@@ -335,12 +314,17 @@ static int run_all(void)
         if (t->proc->fatal_sig) { die_of_signal(t); continue; }
         if (t->in_syscall) {
             /* Woken in a blocked call: finish it; that is a scheduling point too. */
-            if (syscall_resume(t)) finish_syscall(t, t->sc.ret);
+            if (syscall_resume(t)) finish_syscall(t, t->sc.nr, t->sc.ret);
             continue;
         }
-        deliver_pending(t);
+        sig_deliver(t);
+        if (t->state != TASK_RUNNABLE) continue;   /* killed, or stopped, by a signal */
         struct fault f;
-        switch (cpu_run(t->as, budget, &f)) {
+        uint64_t before = det_insns(), cpu_left = timers_cpu_budget(t->proc);
+        if (cpu_left < budget) budget = cpu_left;   /* a CPU-time timer fires exactly then */
+        enum stop_reason why = cpu_run(t->as, budget, &f);
+        t->proc->cpu_insns += det_insns() - before;
+        switch (why) {
         case STOP_SYSCALL:
             do_syscall(t);
             if (t->state != TASK_DEAD && t->proc->fatal_sig) die_of_signal(t);
@@ -350,9 +334,7 @@ static int run_all(void)
             break;
         case STOP_FAULT:
             if (f.signo == SIGSEGV && f.code == SEGV_MAPERR && grow_stack(t->as, f.addr)) break;
-            log_fault_signal(t, &f);
-            report_fault(t, &f);
-            task_kill(t, f.signo);
+            sig_fault(t, &f);
             break;
         }
     }

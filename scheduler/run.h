@@ -23,6 +23,9 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
 
 /* Ends the task (exit) or its whole process (exit_group) with a wait status. */
 void task_exit(struct task *t, int wait_status, bool whole_process);
+/* The crash report on stderr for a fault that kills. */
+struct fault;
+void report_fault(struct task *t, const struct fault *f);
 /* Ends the process of t as the default action of sig does. */
 void task_kill(struct task *t, int sig);
 #endif

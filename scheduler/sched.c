@@ -9,6 +9,7 @@
  * points drawn at random over the first `horizon` instructions. */
 #include "scheduler/sched.h"
 #include "core/det.h"
+#include "scheduler/signals.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -253,8 +254,10 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
 {
     *status = SCHED_OK;
     if (!nlive) { *status = SCHED_DONE; return NULL; }
+    timers_fire_due();
     uint64_t now = det_now_ns();
-    uint64_t next_timeout = wake_timeouts(now);
+    uint64_t next_timeout = wake_timeouts(now), next_timer = timers_next_deadline();
+    if (next_timer && (!next_timeout || next_timer < next_timeout)) next_timeout = next_timer;
     struct task *run[nlive];
     int n = 0;
     for (int i = 0; i < nlive; i++)
@@ -264,7 +267,10 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
         /* Every live task sleeps: virtual time jumps to the first timeout. */
         det_advance_ns(next_timeout - now);
         now = next_timeout;
+        timers_fire_due();
         next_timeout = wake_timeouts(now);
+        next_timer = timers_next_deadline();
+        if (next_timer && (!next_timeout || next_timer < next_timeout)) next_timeout = next_timer;
         for (int i = 0; i < nlive; i++)
             if (live[i]->state == TASK_RUNNABLE) run[n++] = live[i];
         if (!n) { *status = SCHED_DEADLOCK; return NULL; }

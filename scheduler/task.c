@@ -2,6 +2,7 @@
 #include "core/addr_space.h"
 #include "core/cpu.h"
 #include "syscalls/fdtable.h"
+#include "scheduler/signals.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,11 +123,13 @@ void tasks_free_all(void)
         sighand_put(t->sighand);
         cpu_ctx_free(t->ctx);
         sb_free(&t->log_head);
+        sig_free_pending(&t->pending);
         free(t);
     }
     for (int i = 0; i < nprocs; i++) {
         struct process *p = all_procs[i];
-        while (p->sigq) { struct pending_sig *s = p->sigq; p->sigq = s->next; free(s); }
+        sig_free_pending(&p->shared);
+        timers_free(p);
         free(p->exe);
         free(p);
     }

@@ -4,6 +4,7 @@
 #ifndef UNIEMU_TASK_H
 #define UNIEMU_TASK_H
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include "syscalls/syscall.h"
 
@@ -46,13 +47,23 @@ enum wait_kind {
     WAIT_CHILD,          /* wait4/waitid: retried when a child changes state */
     WAIT_SLEEP,          /* nanosleep: only its timeout */
     WAIT_VFORK,          /* vfork: until the child execs or exits */
+    WAIT_SIGNAL,         /* pause, rt_sigsuspend, rt_sigtimedwait */
+    WAIT_STOPPED,        /* its process is stopped (SIGSTOP) */
 };
 
-/* A signal waiting to be shown to (later: delivered to) a process. */
-struct pending_sig {
-    int signo, code, pid, status;
-    struct pending_sig *next;
+/* Pending signals: a set, and the queued siginfo of each (one per standard signal,
+ * every one for real-time signals). */
+struct queued_sig {
+    siginfo_t info;
+    struct queued_sig *next;
 };
+struct sigpending {
+    uint64_t set;
+    struct queued_sig *head;
+};
+
+/* A POSIX timer or an itimer (syscalls/timer.c). */
+struct guest_timer;
 
 struct process {
     int pid, pgid, sid;
@@ -67,8 +78,13 @@ struct process {
     bool reaped;
     int wait_status;             /* as wait4 encodes it */
     struct task *vfork_parent;   /* blocked in vfork until this process execs or exits */
-    struct pending_sig *sigq;    /* signals to show in the log (SIGCHLD...) */
-    int fatal_sig, fatal_from, fatal_code; /* a signal whose default action ends it; sender */
+    struct sigpending shared;    /* process-directed signals */
+    int fatal_sig;               /* a signal whose default action ends it (SIGKILL...) */
+    siginfo_t fatal_info;
+    bool stopped;                /* SIGSTOP and friends: no thread runs until SIGCONT */
+    int stop_report;             /* for the parent's wait: 0, or the stop or continue status */
+    uint64_t cpu_insns;          /* instructions its threads retired: its CPU time */
+    struct guest_timer *timers;  /* itimers and POSIX timers */
 };
 
 struct task {
@@ -80,8 +96,17 @@ struct task {
     struct sighand *sighand;
     struct cpu_ctx *ctx;         /* registers while not loaded in the engine */
     uint64_t sigmask;
-    uint64_t sig_pending;        /* blocked signals waiting (default actions only, for now) */
-    int sig_pending_from, sig_pending_code;
+    struct sigpending pending;   /* thread-directed signals */
+    struct { uint64_t sp, size; int flags; } altstack;
+    uint64_t saved_mask;         /* rt_sigsuspend's mask to restore after the handler */
+    bool has_saved_mask;
+    uint64_t sigwait_set;        /* rt_sigtimedwait: the signals it waits for */
+    bool interrupted;            /* a signal woke it from a blocked call */
+    int restart_code;            /* ERESTART* of a call cut short, until delivery settles it */
+    int restart_nr;
+    bool fault_pending;          /* a CPU fault queued as a signal: its sigcontext details */
+    int fault_sig;
+    uint64_t fault_trapno, fault_err, fault_cr2;
     uint64_t clear_child_tid, robust_list, robust_len;
     enum task_state state;
 

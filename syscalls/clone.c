@@ -365,6 +365,9 @@ static struct process *find_zombie(struct task *t, int who, int id, int options,
         if (!(options & __WALL) && clone_child != !!(options & __WCLONE)) continue;
         *any = true;
         if (c->zombie) return c;
+        /* A stop or a continuation is reported once, to WUNTRACED or WCONTINUED. */
+        if ((options & WUNTRACED) && (c->stop_report & 0xff) == 0x7f) return c;
+        if ((options & WCONTINUED) && c->stop_report == 0xffff) return c;
     }
     return NULL;
 }
@@ -385,14 +388,15 @@ static int64_t sys_wait4(struct syscall *sc)
         sched_block(t, WAIT_CHILD, 0, true, 0);
         return RET_BLOCK;
     }
-    int status = c->wait_status;
+    int status = c->zombie ? c->wait_status : c->stop_report;
     if (sc->a[1] && guest_write(t->as, sc->a[1], &status, 4)) return -EFAULT;
     if (sc->a[3]) {
         struct rusage ru;
         memset(&ru, 0, sizeof ru);
         if (guest_write(t->as, sc->a[3], &ru, sizeof ru)) return -EFAULT;
     }
-    process_reap(c);
+    if (c->zombie) process_reap(c);
+    else c->stop_report = 0;
     return c->pid;
 }
 
@@ -403,6 +407,8 @@ static void fill_child_info(siginfo_t *si, const struct process *c)
     si->si_pid = c->pid;
     si->si_uid = getuid();
     int ws = c->wait_status;
+    if (!c->zombie && c->stop_report == 0xffff) { si->si_code = CLD_CONTINUED; si->si_status = SIGCONT; return; }
+    if (!c->zombie) { si->si_code = CLD_STOPPED; si->si_status = (c->stop_report >> 8) & 0xff; return; }
     if (WIFSIGNALED(ws)) { si->si_code = WCOREDUMP(ws) ? CLD_DUMPED : CLD_KILLED; si->si_status = WTERMSIG(ws); }
     else { si->si_code = CLD_EXITED; si->si_status = WEXITSTATUS(ws); }
 }
@@ -421,8 +427,10 @@ static int64_t sys_waitid(struct syscall *sc)
     default: return -EINVAL;
     }
     bool any;
-    struct process *c = (options & WEXITED) ? find_zombie(t, who, id, options, &any) : NULL;
-    if (!(options & WEXITED)) find_zombie(t, who, id, options | WNOHANG, &any);
+    /* waitid's WSTOPPED is wait4's WUNTRACED. */
+    int wopts = options | ((options & WSTOPPED) ? WUNTRACED : 0);
+    struct process *c = find_zombie(t, who, id, wopts, &any);
+    if (c && c->zombie && !(options & WEXITED)) c = NULL;
     if (!any) return -ECHILD;
     if (!c) {
         if (options & WNOHANG) {
@@ -443,7 +451,10 @@ static int64_t sys_waitid(struct syscall *sc)
         memset(&ru, 0, sizeof ru);
         if (guest_write(t->as, sc->a[4], &ru, sizeof ru)) return -EFAULT;
     }
-    if (!(options & WNOWAIT)) process_reap(c);
+    if (!(options & WNOWAIT)) {
+        if (c->zombie) process_reap(c);
+        else c->stop_report = 0;
+    }
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "syscall_names.h"   /* generated from the host's <asm/unistd_64.h> */
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
+#include "scheduler/signals.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,7 @@ void syscalls_init(void)
 {
     const struct syscall_def *families[] = { fs_syscalls, fs_stat_syscalls, mm_syscalls,
         process_syscalls, time_syscalls, signal_syscalls, poll_syscalls, clone_syscalls, futex_syscalls,
-        pipe_syscalls };
+        pipe_syscalls, timer_syscalls };
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
         for (const struct syscall_def *d = families[f]; d->name; d++)
             if (d->nr >= 0 && d->nr < MAX_SYSCALL) table[d->nr] = d;
@@ -32,6 +33,13 @@ static const char *name_of(int nr)
 static void format_ret(struct strbuf *sb, const struct syscall_def *d, struct syscall *sc)
 {
     if (sc->ret == RET_NORETURN) { sb_puts(sb, "?"); return; }
+    /* A call cut short by a signal, as strace shows it before the signal decides. */
+    switch (sc->ret) {
+    case -ERESTARTSYS: sb_puts(sb, "? ERESTARTSYS (To be restarted if SA_RESTART is set)"); return;
+    case -ERESTARTNOINTR: sb_puts(sb, "? ERESTARTNOINTR (To be restarted)"); return;
+    case -ERESTARTNOHAND: sb_puts(sb, "? ERESTARTNOHAND (To be restarted if no handler)"); return;
+    case -ERESTART_RESTARTBLOCK: sb_puts(sb, "? ERESTART_RESTARTBLOCK (Interrupted by signal)"); return;
+    }
     if (sc->ret < 0 && sc->ret >= -4095) {
         int e = (int)-sc->ret;
         const char *name = strerrorname_np(e);
@@ -168,7 +176,10 @@ bool syscall_dispatch(struct syscall *sc)
 bool syscall_resume(struct task *t)
 {
     struct syscall *sc = &t->sc;
-    if (t->retry) {
+    if (t->interrupted) {
+        t->interrupted = false;
+        sc->ret = sig_interrupted_result(t);
+    } else if (t->retry) {
         const struct syscall_def *d = def_of(sc->nr);
         sc->ret = d ? d->fn(sc) : -ENOSYS;
         if (sc->ret == RET_BLOCK) return false;

@@ -46,8 +46,7 @@ int fd_close(struct task *t, int fd);
  * progress. (syscalls/pipe.c) */
 int64_t internal_read_result(struct task *t, struct open_file *f, int64_t n);
 int64_t internal_write(struct task *t, struct open_file *f, const char *data, size_t len);
-/* SIGPIPE for a write that met a pipe with no reader (syscalls/signal.c). */
-void signal_send_default(struct task *t, int sig);
+
 
 /* Host directory descriptor to use with *at() calls for the guest's dirfd argument
  * (AT_FDCWD means the guest's cwd). -EBADF when the guest fd is not open. */

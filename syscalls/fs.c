@@ -2,6 +2,7 @@
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/sched.h"
+#include "scheduler/signals.h"
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
@@ -355,7 +356,7 @@ static int64_t sys_write(struct syscall *sc)
         return n;
     }
     n = write_from_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
-    if (n == -EPIPE) signal_send_default(sc->t, SIGPIPE);
+    if (n == -EPIPE) sig_send_simple(sc->t, SIGPIPE, SI_USER, sc->t->proc->pid, true);
     return n;
 }
 
@@ -426,7 +427,7 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
         int64_t n = writing ? write_from_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos)
                             : read_into_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos);
         if (n < 0) {
-            if (n == -EPIPE && writing && !total) signal_send_default(t, SIGPIPE);
+            if (n == -EPIPE && writing && !total) sig_send_simple(t, SIGPIPE, SI_USER, t->proc->pid, true);
             return total ? total : n;
         }
         total += n;

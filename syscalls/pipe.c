@@ -5,6 +5,7 @@
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/sched.h"
+#include "scheduler/signals.h"
 #include "scheduler/task.h"
 #include "core/guest_mem.h"
 #include <errno.h>
@@ -44,7 +45,7 @@ int64_t internal_write(struct task *t, struct open_file *f, const char *data, si
     }
     t->io_done = 0;
     if (done) return (int64_t)done;
-    if (err == EPIPE) signal_send_default(t, SIGPIPE);
+    if (err == EPIPE) sig_send_simple(t, SIGPIPE, SI_USER, t->proc->pid, true);
     return err ? -err : 0;
 }
 

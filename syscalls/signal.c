@@ -1,8 +1,10 @@
-/* Signals, for now: dispositions and masks are recorded; a signal sent to oneself with
- * its default action ends the process as Linux would. Delivery to handlers comes with
- * the signals work (issue 4). */
+/* The signal system calls: dispositions, masks, sending, waiting, the alternate stack,
+ * rt_sigreturn. Delivery itself is in scheduler/signals.c. */
 #include "syscalls/syscall.h"
 #include "scheduler/task.h"
+#include "scheduler/signals.h"
+#include "core/cpu.h"
+#include "core/det.h"
 #include "scheduler/sched.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/run.h"
@@ -10,13 +12,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 
-#define NSIG_GUEST 64
 #define SIGSET_SIZE 8
+#define MAX_KILL_TARGETS 4096
 
-static uint64_t sigbit(int sig) { return 1ULL << (sig - 1); }
-static const uint64_t unblockable = (1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
 
 static int64_t sys_rt_sigaction(struct syscall *sc)
 {
@@ -30,11 +31,17 @@ static int64_t sys_rt_sigaction(struct syscall *sc)
         if (guest_read(t->as, sc->a[1], &nka, sizeof nka)) return -EFAULT;
     }
     if (sc->a[2] && guest_write(t->as, sc->a[2], ka, sizeof *ka)) return -EFAULT;
-    if (sc->a[1]) { nka.mask &= ~unblockable; *ka = nka; }
+    if (sc->a[1]) {
+        nka.mask &= ~SIG_UNBLOCKABLE;
+        *ka = nka;
+        /* POSIX: setting a pending signal to be ignored discards it. */
+        if (sig_ignored(t, sig)) {
+            siginfo_t dummy;
+            while (sig_dequeue_from(t, sigbit(sig), &dummy)) {}
+        }
+    }
     return 0;
 }
-
-static int64_t send_to(struct task *t, int sig, int from_pid, int code);
 
 static int64_t sys_rt_sigprocmask(struct syscall *sc)
 {
@@ -51,70 +58,52 @@ static int64_t sys_rt_sigprocmask(struct syscall *sc)
         if (how == SIG_BLOCK) t->sigmask |= set;
         else if (how == SIG_UNBLOCK) t->sigmask &= ~set;
         else t->sigmask = set;
-        t->sigmask &= ~unblockable;
-        uint64_t ready = t->sig_pending & ~t->sigmask;
-        if (ready) {
-            int sig = __builtin_ctzll(ready) + 1;
-            t->sig_pending &= ~sigbit(sig);
-            send_to(t, sig, t->sig_pending_from, t->sig_pending_code);
-        }
+        t->sigmask &= ~SIG_UNBLOCKABLE;
+        /* Signals it unblocks are delivered on the way back to user mode. */
     }
     return 0;
 }
+
+static int64_t sys_rt_sigpending(struct syscall *sc)
+{
+    if (sc->a[1] > SIGSET_SIZE) return -EINVAL;
+    uint64_t set = sig_pending_set(sc->t) & sc->t->sigmask;
+    return guest_write(sc->t->as, sc->a[0], &set, sc->a[1]) ? -EFAULT : 0;
+}
+
+struct guest_stack { uint64_t ss_sp; int32_t ss_flags, pad; uint64_t ss_size; };
 
 static int64_t sys_sigaltstack(struct syscall *sc)
 {
-    stack_t ss = { 0 };
-    ss.ss_flags = SS_DISABLE;
-    if (sc->a[1] && guest_write(sc->t->as, sc->a[1], &ss, sizeof ss)) return -EFAULT;
-    if (sc->a[0] && guest_read(sc->t->as, sc->a[0], &ss, sizeof ss)) return -EFAULT;
-    return 0;
-}
-
-static bool ignored_by_default(int sig)
-{
-    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
-}
-
-/* A signal sent to task t (and its process): for now only what its default action does.
- * A fatal signal is marked on the process; the run loop ends it at its next step,
- * after the sender's call is logged, as strace shows it. */
-static int64_t send_to(struct task *t, int sig, int from_pid, int code)
-{
-    if (sig == 0) return 0;
-    if (sig < 1 || sig > NSIG_GUEST) return -EINVAL;
-    struct k_sigaction *ka = &t->sighand->act[sig - 1];
-    if (sig != SIGKILL) {
-        if (ka->handler == (uint64_t)SIG_IGN) return 0;
-        if (ignored_by_default(sig) && ka->handler == (uint64_t)SIG_DFL) return 0;
-        if (ka->handler != (uint64_t)SIG_DFL) {
-            /* Handlers arrive with the signals work: for now the signal is dropped. */
-            return 0;
-        }
-        if (t->sigmask & sigbit(sig)) {
-            /* Blocked: it stays pending until unblocked (raise() in musl does this). */
-            t->sig_pending |= sigbit(sig);
-            t->sig_pending_from = from_pid;
-            t->sig_pending_code = code;
-            return 0;
+    struct task *t = sc->t;
+    uint64_t sp = cpu_get(t->as, R_RSP);
+    bool on = t->altstack.size && sp > t->altstack.sp && sp - t->altstack.sp <= t->altstack.size;
+    struct guest_stack old = { t->altstack.sp, 0, 0, t->altstack.size }, ss;
+    old.ss_flags = !t->altstack.size || (t->altstack.flags & SS_DISABLE) ? SS_DISABLE
+                 : on ? SS_ONSTACK : (t->altstack.flags & SS_AUTODISARM);
+    if (sc->a[0]) {
+        if (guest_read(t->as, sc->a[0], &ss, sizeof ss)) return -EFAULT;
+        if (on) return -EPERM;
+        int mode = ss.ss_flags & ~SS_AUTODISARM;
+        if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0) return -EINVAL;
+        if (mode == SS_DISABLE) {
+            t->altstack.sp = 0; t->altstack.size = 0; t->altstack.flags = SS_DISABLE;
+        } else {
+            if (ss.ss_size < GUEST_MINSIGSTKSZ) return -ENOMEM;
+            t->altstack.sp = ss.ss_sp; t->altstack.size = ss.ss_size; t->altstack.flags = ss.ss_flags & SS_AUTODISARM;
         }
     }
-    struct process *p = t->proc;
-    if (!p->fatal_sig) { p->fatal_sig = sig; p->fatal_from = from_pid; p->fatal_code = code; }
-    for (int i = 0; i < ntasks; i++)
-        if (all_tasks[i]->proc == p && all_tasks[i]->state == TASK_BLOCKED) sched_wake(all_tasks[i], -EINTR);
+    if (sc->a[1] && guest_write(t->as, sc->a[1], &old, sizeof old)) return -EFAULT;
     return 0;
 }
-
-void signal_send_default(struct task *t, int sig) { send_to(t, sig, t->proc->pid, SI_USER); }
 
 /* Some live thread of the process with this pid. */
 static struct task *thread_of(int pid)
 {
-    for (int i = 0; i < ntasks; i++) {
-        struct task *u = all_tasks[i];
-        if (u->state != TASK_DEAD && u->proc->pid == pid && !u->proc->zombie) return u;
-    }
+    int n;
+    struct task *const *live = sched_live(&n);
+    for (int i = 0; i < n; i++)
+        if (live[i]->proc->pid == pid && !live[i]->proc->zombie) return live[i];
     return NULL;
 }
 
@@ -125,43 +114,132 @@ static int64_t sys_kill(struct syscall *sc)
     if (sig < 0 || sig > NSIG_GUEST) return -EINVAL;
     if (pid > 0) {
         struct task *u = thread_of(pid);
-        if (!u) {
-            /* A zombie still exists: signalling it succeeds and does nothing. */
-            struct process *z = process_by_pid(pid);
-            return z ? 0 : -ESRCH;
-        }
-        return send_to(u, sig, t->proc->pid, SI_USER);
+        /* A zombie still exists: signalling it succeeds and does nothing. */
+        if (!u) return process_by_pid(pid) ? 0 : -ESRCH;
+        if (sig) sig_send_simple(u, sig, SI_USER, t->proc->pid, false);
+        return 0;
     }
-    /* A group (0: the caller's, -N: group N) or every process (-1) the guest owns. */
+    /* A group (0: the caller's, -N: group N) or every process (-1) of the guest. */
     int pgid = pid == 0 ? t->proc->pgid : -pid;
-    int found = 0;
-    for (int i = 0; i < ntasks; i++) {
-        struct task *u = all_tasks[i];
-        if (u->state == TASK_DEAD || u->tid != u->proc->pid || u->proc->zombie) continue;
+    int found = 0, n;
+    struct task *targets[MAX_KILL_TARGETS];
+    struct task *const *live = sched_live(&n);
+    for (int i = 0; i < n && found < MAX_KILL_TARGETS; i++) {
+        struct task *u = live[i];
+        if (u->tid != u->proc->pid || u->proc->zombie) continue;
         if (pid != -1 && u->proc->pgid != pgid) continue;
         if (pid == -1 && u->proc == t->proc) continue;
-        found++;
-        send_to(u, sig, t->proc->pid, SI_USER);
+        targets[found++] = u;
     }
-    if (pid == -1) { send_to(t, sig, t->proc->pid, SI_USER); return 0; }
+    for (int i = 0; i < found; i++)
+        if (sig) sig_send_simple(targets[i], sig, SI_USER, t->proc->pid, false);
+    if (pid == -1) { if (sig) sig_send_simple(t, sig, SI_USER, t->proc->pid, false); return 0; }
     return found ? 0 : -ESRCH;
 }
 
 static int64_t sys_tkill(struct syscall *sc)
 {
+    if ((int)sc->a[0] <= 0 || (int)sc->a[1] < 0 || (int)sc->a[1] > NSIG_GUEST) return -EINVAL;
     struct task *u = task_by_tid((int)sc->a[0]);
-    if ((int)sc->a[0] <= 0) return -EINVAL;
     if (!u) return -ESRCH;
-    return send_to(u, (int)sc->a[1], sc->t->proc->pid, SI_TKILL);
+    if (sc->a[1]) sig_send_simple(u, (int)sc->a[1], SI_TKILL, sc->t->proc->pid, true);
+    return 0;
 }
 
 static int64_t sys_tgkill(struct syscall *sc)
 {
-    if ((int)sc->a[0] <= 0 || (int)sc->a[1] <= 0) return -EINVAL;
+    if ((int)sc->a[0] <= 0 || (int)sc->a[1] <= 0 || (int)sc->a[2] < 0 || (int)sc->a[2] > NSIG_GUEST) return -EINVAL;
     struct task *u = task_by_tid((int)sc->a[1]);
     if (!u || u->proc->pid != (int)sc->a[0]) return -ESRCH;
-    return send_to(u, (int)sc->a[2], sc->t->proc->pid, SI_TKILL);
+    if (sc->a[2]) sig_send_simple(u, (int)sc->a[2], SI_TKILL, sc->t->proc->pid, true);
+    return 0;
 }
+
+/* rt_sigqueueinfo / rt_tgsigqueueinfo: the sender supplies the siginfo. */
+static int64_t queue_info(struct syscall *sc, struct task *u, int sig, uint64_t uinfo, bool to_thread)
+{
+    siginfo_t si;
+    if (guest_read(sc->t->as, uinfo, &si, sizeof si)) return -EFAULT;
+    /* Only the kernel may claim kernel codes, except to oneself. */
+    if ((si.si_code >= 0 || si.si_code == SI_TKILL) && u->proc != sc->t->proc) return -EPERM;
+    if (!u) return -ESRCH;
+    si.si_signo = sig;
+    if (sig) sig_send(u, &si, to_thread);
+    return 0;
+}
+
+static int64_t sys_rt_sigqueueinfo(struct syscall *sc)
+{
+    int sig = (int)sc->a[1];
+    if (sig < 0 || sig > NSIG_GUEST) return -EINVAL;
+    struct task *u = thread_of((int)sc->a[0]);
+    if (!u) return -ESRCH;
+    return queue_info(sc, u, sig, sc->a[2], false);
+}
+
+static int64_t sys_rt_tgsigqueueinfo(struct syscall *sc)
+{
+    int sig = (int)sc->a[2];
+    if (sig < 0 || sig > NSIG_GUEST || (int)sc->a[0] <= 0 || (int)sc->a[1] <= 0) return -EINVAL;
+    struct task *u = task_by_tid((int)sc->a[1]);
+    if (!u || u->proc->pid != (int)sc->a[0]) return -ESRCH;
+    return queue_info(sc, u, sig, sc->a[3], true);
+}
+
+/* pause and rt_sigsuspend sleep until a signal is delivered: ERESTARTNOHAND, which
+ * becomes EINTR when a handler runs (scheduler/signals.c). */
+static int64_t sys_pause(struct syscall *sc)
+{
+    if (sig_deliverable(sc->t)) return -ERESTARTNOHAND;
+    sched_block(sc->t, WAIT_SIGNAL, 0, false, 0);
+    return RET_BLOCK;
+}
+
+static int64_t sys_rt_sigsuspend(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    if (t->in_syscall) return -ERESTARTNOHAND;
+    if (sc->a[1] != SIGSET_SIZE) return -EINVAL;
+    uint64_t set;
+    if (guest_read(t->as, sc->a[0], &set, 8)) return -EFAULT;
+    t->saved_mask = t->sigmask;
+    t->has_saved_mask = true;
+    t->sigmask = set & ~SIG_UNBLOCKABLE;
+    if (sig_deliverable(t)) return -ERESTARTNOHAND;
+    sched_block(t, WAIT_SIGNAL, 0, false, 0);
+    return RET_BLOCK;
+}
+
+static int64_t sys_rt_sigtimedwait(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    if (sc->a[3] != SIGSET_SIZE) return -EINVAL;
+    uint64_t set;
+    if (guest_read(t->as, sc->a[0], &set, 8)) return -EFAULT;
+    set &= ~SIG_UNBLOCKABLE;
+    siginfo_t si;
+    int sig = sig_dequeue_from(t, set, &si);
+    if (sig) {
+        if (sc->a[1] && guest_write(t->as, sc->a[1], &si, sizeof si)) return -EFAULT;
+        return sig;
+    }
+    if (t->in_syscall && t->timed_out) return -EAGAIN;
+    uint64_t deadline = 0;
+    if (t->in_syscall) deadline = t->wake_at_ns;
+    else if (sc->a[2]) {
+        struct timespec ts;
+        if (guest_read(t->as, sc->a[2], &ts, sizeof ts)) return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) return -EINVAL;
+        uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+        if (!ns) return -EAGAIN;
+        deadline = det_now_ns() + ns;
+    }
+    t->sigwait_set = set;
+    sched_block(t, WAIT_SIGNAL, deadline, true, 0);
+    return RET_BLOCK;
+}
+
+static int64_t sys_rt_sigreturn(struct syscall *sc) { return sig_return(sc->t); }
 
 /* ---- how arguments print ---- */
 
@@ -242,10 +320,75 @@ static void fmt_sigaction_out(struct strbuf *sb, struct syscall *sc, int i)
     if (sc->ret) fmt_ptr(sb, sc, i); else sb_sigaction_at(sb, sc, sc->a[i]);
 }
 
+static void sb_stack_at(struct strbuf *sb, struct syscall *sc, uint64_t addr)
+{
+    struct guest_stack ss;
+    if (!addr) { sb_puts(sb, "NULL"); return; }
+    if (guest_read(sc->t->as, addr, &ss, sizeof ss)) { sb_printf(sb, "%#llx", (unsigned long long)addr); return; }
+    static const struct flag_name f[] = { { SS_ONSTACK, "SS_ONSTACK" }, { SS_DISABLE, "SS_DISABLE" },
+                                          { SS_AUTODISARM, "SS_AUTODISARM" }, { 0, NULL } };
+    sb_puts(sb, "{ss_sp=");
+    if (ss.ss_sp) sb_printf(sb, "%#llx", (unsigned long long)ss.ss_sp); else sb_puts(sb, "NULL");
+    sb_puts(sb, ", ss_flags=");
+    sb_flags(sb, (uint32_t)ss.ss_flags, f, "0");
+    sb_printf(sb, ", ss_size=%llu}", (unsigned long long)ss.ss_size);
+}
+static void fmt_stack_in(struct strbuf *sb, struct syscall *sc, int i) { sb_stack_at(sb, sc, sc->a[i]); }
+static void fmt_stack_out(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->ret) fmt_ptr(sb, sc, i); else sb_stack_at(sb, sc, sc->a[i]);
+}
+
+/* rt_sigreturn({mask=[...]}): the mask the frame restores. */
+static void fmt_sigreturn(struct strbuf *sb, struct syscall *sc, int i)
+{
+    (void)i;
+    uint64_t mask;
+    uint64_t at = cpu_get(sc->t->as, R_RSP) + 296;   /* ucontext.uc_sigmask, RSP = &ucontext */
+    if (guest_read(sc->t->as, at, &mask, 8)) { sb_puts(sb, "{mask=?}"); return; }
+    sb_puts(sb, "{mask=");
+    sb_sigset(sb, mask);
+    sb_putc(sb, '}');
+}
+static void ret_sigreturn(struct strbuf *sb, struct syscall *sc) { sb_printf(sb, "%lld", (long long)sc->ret); }
+
+static void sb_siginfo_at(struct strbuf *sb, struct syscall *sc, uint64_t addr)
+{
+    siginfo_t si;
+    if (!addr) { sb_puts(sb, "NULL"); return; }
+    if (guest_read(sc->t->as, addr, &si, sizeof si)) { sb_printf(sb, "%#llx", (unsigned long long)addr); return; }
+    struct strbuf name = { 0 };
+    sb_signame(&name, si.si_signo);
+    sb_printf(sb, "{si_signo=%s, si_code=%d, si_pid=%d, si_uid=%u}", name.p, si.si_code, si.si_pid, (unsigned)si.si_uid);
+    sb_free(&name);
+}
+static void fmt_siginfo_in(struct strbuf *sb, struct syscall *sc, int i) { sb_siginfo_at(sb, sc, sc->a[i]); }
+static void fmt_siginfo_out(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->ret <= 0) fmt_ptr(sb, sc, i); else sb_siginfo_at(sb, sc, sc->a[i]);
+}
+static void fmt_timespec_ptr(struct strbuf *sb, struct syscall *sc, int i)
+{
+    struct timespec ts;
+    if (!sc->a[i]) { sb_puts(sb, "NULL"); return; }
+    if (guest_read(sc->t->as, sc->a[i], &ts, sizeof ts)) { fmt_ptr(sb, sc, i); return; }
+    sb_printf(sb, "{tv_sec=%lld, tv_nsec=%ld}", (long long)ts.tv_sec, ts.tv_nsec);
+}
+static void ret_signal(struct strbuf *sb, struct syscall *sc) { sb_signame(sb, (int)sc->ret); }
+
 const struct syscall_def signal_syscalls[] = {
     { SYS_rt_sigaction, "rt_sigaction", sys_rt_sigaction, 4, { IN(fmt_signal), IN(fmt_sigaction_in), OUT(fmt_sigaction_out), IN(fmt_uint) }, NULL },
     { SYS_rt_sigprocmask, "rt_sigprocmask", sys_rt_sigprocmask, 4, { IN(fmt_how), IN(fmt_sigset_in), OUT(fmt_sigset_out), IN(fmt_uint) }, NULL },
-    { SYS_sigaltstack, "sigaltstack", sys_sigaltstack, 2, { IN(fmt_ptr), IN(fmt_ptr) }, NULL },
+    { SYS_sigaltstack, "sigaltstack", sys_sigaltstack, 2, { IN(fmt_stack_in), OUT(fmt_stack_out) }, NULL },
+    { SYS_rt_sigpending, "rt_sigpending", sys_rt_sigpending, 2, { OUT(fmt_sigset_out), IN(fmt_uint) }, NULL },
+    { SYS_rt_sigsuspend, "rt_sigsuspend", sys_rt_sigsuspend, 2, { IN(fmt_sigset_in), IN(fmt_uint) }, NULL },
+    { SYS_pause, "pause", sys_pause, 0, { { 0 } }, NULL },
+    { SYS_rt_sigtimedwait, "rt_sigtimedwait", sys_rt_sigtimedwait, 4,
+      { IN(fmt_sigset_in), OUT(fmt_siginfo_out), IN(fmt_timespec_ptr), IN(fmt_uint) }, ret_signal },
+    { SYS_rt_sigqueueinfo, "rt_sigqueueinfo", sys_rt_sigqueueinfo, 3, { IN(fmt_int), IN(fmt_signal), IN(fmt_siginfo_in) }, NULL },
+    { SYS_rt_tgsigqueueinfo, "rt_tgsigqueueinfo", sys_rt_tgsigqueueinfo, 4,
+      { IN(fmt_int), IN(fmt_int), IN(fmt_signal), IN(fmt_siginfo_in) }, NULL },
+    { SYS_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn, 1, { IN(fmt_sigreturn) }, ret_sigreturn },
     { SYS_kill, "kill", sys_kill, 2, { IN(fmt_int), IN(fmt_signal) }, NULL },
     { SYS_tkill, "tkill", sys_tkill, 2, { IN(fmt_int), IN(fmt_signal) }, NULL },
     { SYS_tgkill, "tgkill", sys_tgkill, 3, { IN(fmt_int), IN(fmt_int), IN(fmt_signal) }, NULL },

@@ -45,7 +45,7 @@ struct syscall_def {
 /* Each family's table, terminated by a row with name NULL. */
 extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[],
     process_syscalls[], time_syscalls[], signal_syscalls[], poll_syscalls[], clone_syscalls[],
-    futex_syscalls[], pipe_syscalls[];
+    futex_syscalls[], pipe_syscalls[], timer_syscalls[];
 
 void syscalls_init(void);
 /* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret.
