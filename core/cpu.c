@@ -27,7 +27,7 @@ static const int uc_reg_of[R_NREGS] = {
 #define BLOCK_CACHE_SIZE 16384
 struct block_count { uint64_t addr; uint32_t size, insns; };
 
-enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT };
+enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC };
 
 struct cpu_state {
     uc_hook h_block, h_syscall, h_mem, h_intr;
@@ -36,6 +36,8 @@ struct cpu_state {
     uint64_t icount, deadline;
     uint64_t split_at;       /* PEND_SPLIT: address of the instruction to stop before */
     uint64_t split_block, split_size;  /* ... inside this block */
+    uint64_t last_block, last_size;    /* the block running now (for rdtsc) */
+    uint32_t last_insns;
     enum pending pending;
     struct fault fault;
     struct block_count cache[BLOCK_CACHE_SIZE];
@@ -110,6 +112,9 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         st->deadline = st->icount + n;   /* undecodable: the switch lands after the block */
     }
     st->icount += n;
+    st->last_block = addr;
+    st->last_size = size;
+    st->last_insns = n;
 }
 
 static void on_syscall(uc_engine *uc, void *user)
@@ -150,6 +155,13 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
     struct fault *f = &st->fault;
     memset(f, 0, sizeof *f);
     uc_reg_read(uc, UC_X86_REG_RIP, &f->rip);
+    uint8_t op[2];
+    if (intno == 13 && uc_mem_read(uc, f->rip, op, 2) == UC_ERR_OK && op[0] == 0x0f && op[1] == 0x31) {
+        /* rdtsc at CPL 3 with CR4.TSD: cpu_run supplies the virtual time stamp. */
+        st->pending = PEND_RDTSC;
+        uc_emu_stop(uc);
+        return;
+    }
     switch (intno) {
     case 0: f->signo = SIGFPE; f->code = FPE_INTDIV; f->addr = f->rip; break;
     case 1: f->signo = SIGTRAP; f->code = TRAP_BRKPT; break;
@@ -241,6 +253,44 @@ static uint64_t locate_faulting_insn(struct cpu_state *st, uc_engine *uc, uint64
 
 static void check_exception_marker(struct addr_space *as);
 
+/* The guest runs at CPL 3, as on Linux, with CR4.TSD set: then rdtsc raises #GP and
+ * uniemu answers it from the virtual clock (Unicorn 2.1.1 cannot hook rdtsc; writing
+ * CS/SS does not change the privilege level, an iretq does: probes in the design notes).
+ * A scratch page above TASK_SIZE holds a GDT and the iretq while it runs, then goes. */
+#define SCRATCH_PAGE 0x7ffffffff000ULL
+static void enter_user_mode(struct addr_space *as)
+{
+    uc_engine *uc = as->uc;
+    if (uc_mem_map(uc, SCRATCH_PAGE, 0x1000, UC_PROT_ALL) != UC_ERR_OK) return;
+    uint64_t gdt[8] = { 0 };
+    gdt[1] = 0x00af9b000000ffffULL;   /* kernel code, 64-bit */
+    gdt[2] = 0x00cf93000000ffffULL;   /* kernel data */
+    gdt[5] = 0x00cff3000000ffffULL;   /* user data, DPL 3: selector 0x2b */
+    gdt[6] = 0x00affb000000ffffULL;   /* user code, 64-bit, DPL 3: selector 0x33 */
+    const uint8_t code[] = { 0x48, 0xcf, 0x90, 0x90 };   /* iretq; landing pad */
+    uint64_t frame[5] = { SCRATCH_PAGE + 0x802, 0x33, 0x202, SCRATCH_PAGE + 0xf00, 0x2b };
+    uc_mem_write(uc, SCRATCH_PAGE, gdt, sizeof gdt);
+    uc_mem_write(uc, SCRATCH_PAGE + 0x800, code, sizeof code);
+    uc_mem_write(uc, SCRATCH_PAGE + 0xe00, frame, sizeof frame);
+    uc_x86_mmr gdtr = { 0, SCRATCH_PAGE, sizeof gdt - 1, 0 };
+    uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
+    uint64_t cs = 0x08, ss = 0x10, rsp = SCRATCH_PAGE + 0xe00, cr4 = 0;
+    uc_reg_write(uc, UC_X86_REG_SS, &ss);
+    uc_reg_write(uc, UC_X86_REG_CS, &cs);
+    uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
+    uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
+    /* Unicorn reads CR4 as 0 yet runs SSE; writing it recomputes the flags: keep PAE,
+     * OSFXSR and OSXMMEXCPT (or SSE raises #UD), add TSD. */
+    cr4 |= 0x20 | 0x200 | 0x400 | (1 << 2);
+    uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
+    as->cpu->deadline = UINT64_MAX;
+    uc_emu_start(uc, SCRATCH_PAGE + 0x800, SCRATCH_PAGE + 0x802, 0, 0);
+    uc_mem_unmap(uc, SCRATCH_PAGE, 0x1000);
+    uc_ctl_remove_cache(uc, SCRATCH_PAGE, SCRATCH_PAGE + 0x1000);
+    as->cpu->icount = 0;
+    memset(as->cpu->cache, 0, sizeof as->cpu->cache);
+}
+
 int cpu_init(struct addr_space *as)
 {
     struct cpu_state *st = calloc(1, sizeof *st);
@@ -261,6 +311,7 @@ int cpu_init(struct addr_space *as)
     as->cpu = st;
     static bool checked;
     if (!checked) { checked = true; check_exception_marker(as); }
+    enter_user_mode(as);
     return 0;
 }
 
@@ -276,11 +327,34 @@ void cpu_fini(struct addr_space *as)
 
 uint64_t cpu_icount(struct addr_space *as) { return as->cpu->icount; }
 
+/* The time stamp counter of the virtual CPU: 1 GHz, the virtual clock in nanoseconds. */
+static void rdtsc_emulate(struct cpu_state *st, struct addr_space *as, uint64_t before)
+{
+    uint64_t rip = cpu_get(as, R_RIP);
+    /* The block hook counted the whole block; only up to rdtsc ran. The rest runs again
+     * as a new block after rdtsc and is counted then. */
+    if (st->last_block <= rip && rip < st->last_block + st->last_size) {
+        uint64_t ran = 0, a = st->last_block;
+        uint8_t buf[4096];
+        if (st->last_size <= sizeof buf && uc_mem_read(as->uc, a, buf, st->last_size) == UC_ERR_OK) {
+            const uint8_t *code = buf;
+            size_t left = st->last_size;
+            while (a <= rip && left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) ran++;
+            if (ran <= st->last_insns) st->icount -= st->last_insns - ran;
+        }
+    }
+    uint64_t tsc = det_now_ns() + (st->icount - before);
+    cpu_set(as, R_RAX, tsc & 0xffffffff);
+    cpu_set(as, R_RDX, tsc >> 32);
+    cpu_set(as, R_RIP, rip + 2);
+    cpu_clear_exception(as);
+}
+
 static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, uc_err err, struct fault *f)
 {
     switch (st->pending) {
     case PEND_SYSCALL: return STOP_SYSCALL;
-    case PEND_BUDGET: case PEND_SPLIT: return STOP_BUDGET;
+    case PEND_BUDGET: case PEND_SPLIT: case PEND_RDTSC: return STOP_BUDGET;
     case PEND_FAULT:
         *f = st->fault;
         if (f->access) f->rip = cpu_get(as, R_RIP);
@@ -308,6 +382,12 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
     st->pending = PEND_NONE;
     st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
     uc_err err = uc_emu_start(as->uc, rip, 0, 0, 0);
+    while (st->pending == PEND_RDTSC) {
+        rdtsc_emulate(st, as, before);
+        if (st->icount >= st->deadline) { st->pending = PEND_BUDGET; break; }
+        st->pending = PEND_NONE;
+        err = uc_emu_start(as->uc, cpu_get(as, R_RIP), 0, 0, 0);
+    }
     if (st->pending == PEND_SPLIT) {
         /* Run the head of the block up to the instruction where the deadline falls.
          * The block is translated again, cut at `until`; the hook sees the cut size. */
