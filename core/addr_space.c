@@ -236,6 +236,11 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
     return 0;
 }
 
+void as_block_access(struct addr_space *as, uint64_t start, uint64_t len)
+{
+    uc_mem_protect(as->uc, start, len, UC_PROT_NONE);
+}
+
 uint64_t as_find_free(struct addr_space *as, uint64_t len, uint64_t below)
 {
     uint64_t top = below;

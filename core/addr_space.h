@@ -60,6 +60,10 @@ int as_map(struct addr_space *as, uint64_t start, uint64_t len, int prot, int fl
            const char *name, uint64_t offset, uint64_t dev, uint64_t ino);
 int as_unmap(struct addr_space *as, uint64_t start, uint64_t len);
 int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot);
+/* Takes all access away from [start, start+len) in the engine only, the mapping table
+ * unchanged: pages of a file mapping past the end of the file, where an access is
+ * SIGBUS (see sig_fault). */
+void as_block_access(struct addr_space *as, uint64_t start, uint64_t len);
 /* Highest free gap of len bytes below `below` (top-down, as Linux). 0 when none. */
 uint64_t as_find_free(struct addr_space *as, uint64_t len, uint64_t below);
 bool as_range_free(struct addr_space *as, uint64_t start, uint64_t len);

@@ -7,6 +7,7 @@
 #include "syscalls/syscall.h"
 #include "core/det.h"
 #include <errno.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -530,8 +531,20 @@ static int trapno_of(const struct fault *f)
     }
 }
 
-void sig_fault(struct task *t, const struct fault *f)
+void sig_fault(struct task *t, const struct fault *fault)
 {
+    struct fault fb = *fault;
+    const struct fault *f = &fb;
+    if (fb.signo == SIGSEGV && fb.code == SEGV_ACCERR && fb.access) {
+        /* A page of a file mapping past the end of its file (mm.c blocks those pages in
+         * the engine only): the mapping allows the access, the file has no byte there. */
+        const struct vma *v = as_find(t->as, fb.addr);
+        bool allowed = v && v->ino && !(v->flags & MAP_ANONYMOUS) &&
+                       ((!strcmp(fb.access, "read") && (v->prot & PROT_READ)) ||
+                        (!strcmp(fb.access, "write") && (v->prot & PROT_WRITE)) ||
+                        (!strcmp(fb.access, "execute") && (v->prot & PROT_EXEC)));
+        if (allowed) { fb.signo = SIGBUS; fb.code = BUS_ADRERR; }
+    }
     siginfo_t si;
     memset(&si, 0, sizeof si);
     si.si_signo = f->signo;

@@ -156,6 +156,11 @@ static int64_t sys_mmap(struct syscall *sc)
     if (rc) return rc;
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
     if (f && type != MAP_PRIVATE && (rc = remember_shared(as, at, len, off, f->host_fd))) { as_unmap(as, at, len); return rc; }
+    if (f && S_ISREG(st.st_mode)) {
+        /* Whole pages past the end of the file: an access there is SIGBUS on Linux. */
+        uint64_t in_file = (uint64_t)st.st_size > off ? PAGE_UP((uint64_t)st.st_size - off) : 0;
+        if (in_file < len) as_block_access(as, at + in_file, len - in_file);
+    }
     return at;
 }
 
