@@ -73,11 +73,13 @@ bool sig_deliverable(struct task *t) { return (sig_pending_set(t) & ~t->sigmask)
 
 int sig_dequeue_from(struct task *t, uint64_t set, siginfo_t *info)
 {
-    uint64_t ready = sig_pending_set(t) & set;
+    /* As the kernel's dequeue_signal: the thread's own pending signals first. */
+    uint64_t ready = t->pending.set & set;
+    struct sigpending *from = &t->pending;
+    if (!ready) { ready = t->proc->shared.set & set; from = &t->proc->shared; }
     if (!ready) return 0;
     int sig = __builtin_ctzll(ready) + 1;
-    if (!pend_take(&t->pending, sig, info) && !pend_take(&t->proc->shared, sig, info)) return 0;
-    return sig;
+    return pend_take(from, sig, info) ? sig : 0;
 }
 
 /* ---- the log ---- */

@@ -20,6 +20,9 @@ struct open_file {
      * O_NONBLOCK the guest asked for. */
     bool internal;
     bool guest_nonblock;
+    /* A signalfd: reads take the signals of this set pending for the reader. */
+    bool sigfd;
+    uint64_t sigfd_mask;
 };
 
 struct fd_table {
@@ -61,4 +64,6 @@ bool path_is_proc_exe(struct task *t, const char *path);
  * host path naming the same object into out and returns 0; 1 when the path needs no
  * rewriting; -errno when it names nothing, or uniemu's own memory. (syscalls/fs_stat.c) */
 int proc_host_path(struct task *t, const char *guest, char *out, size_t n);
+/* read() on a signalfd (syscalls/signal.c). */
+int64_t signalfd_read(struct task *t, struct open_file *f, uint64_t buf, uint64_t count);
 #endif

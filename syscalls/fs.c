@@ -338,6 +338,7 @@ static int64_t sys_read(struct syscall *sc)
 {
     struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
     if (!f) return -EBADF;
+    if (f->sigfd) return signalfd_read(sc->t, f, sc->a[1], sc->a[2]);
     int64_t n = read_into_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
     return f->internal ? internal_read_result(sc->t, f, n) : n;
 }
