@@ -121,11 +121,23 @@ void sig_log(struct task *t, const siginfo_t *si)
     if (!strace_out) return;
     struct strbuf sb = { 0 }, name = { 0 };
     sb_signame(&name, si->si_signo);
-    sb_printf(&sb, "--- %s {si_signo=%s, si_code=", name.p, name.p);
+    sb_printf(&sb, "--- %s ", name.p);
+    sig_format_info(&sb, si);
+    sb_puts(&sb, " ---");
+    strace_log_line(t, sb.p);
+    sb_free(&sb);
+    sb_free(&name);
+}
+
+void sig_format_info(struct strbuf *out, const siginfo_t *si)
+{
+    struct strbuf sb = { 0 }, name = { 0 };
+    sb_signame(&name, si->si_signo);
+    sb_printf(&sb, "{si_signo=%s, si_code=", name.p);
     const char *cn = code_name(si);
     if (cn) sb_puts(&sb, cn); else sb_printf(&sb, "%d", si->si_code);
     int sig = si->si_signo;
-    bool fault = si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE);
+    bool fault = si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);
     if (sig == SIGCHLD && si->si_code > 0) {
         struct strbuf st = { 0 };
         if (si->si_code == CLD_EXITED) sb_printf(&st, "%d", si->si_status); else sb_signame(&st, si->si_status);
@@ -143,8 +155,8 @@ void sig_log(struct task *t, const siginfo_t *si)
             if (si->si_ptr) sb_printf(&sb, "%p", si->si_ptr); else sb_puts(&sb, "NULL");
         }
     }
-    sb_puts(&sb, "} ---");
-    strace_log_line(t, sb.p);
+    sb_putc(&sb, '}');
+    sb_puts(out, sb.p);
     sb_free(&sb);
     sb_free(&name);
 }
@@ -323,7 +335,9 @@ int64_t sig_interrupted_result(struct task *t)
         bool timed = (cmd == 0 || cmd == 9) && sc->a[3];   /* FUTEX_WAIT, FUTEX_WAIT_BITSET */
         return timed ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
     }
-    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait:
+    case SYS_poll:   /* poll restarts through restart_syscall, with the time left */
+        return -ERESTART_RESTARTBLOCK;
+    case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait:
     case SYS_pause: case SYS_rt_sigsuspend:
         return -ERESTARTNOHAND;
     case SYS_rt_sigtimedwait:

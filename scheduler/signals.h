@@ -54,6 +54,8 @@ bool sig_deliverable(struct task *t);
 int sig_dequeue_from(struct task *t, uint64_t set, siginfo_t *info);
 uint64_t sig_pending_set(struct task *t);
 void sig_free_pending(struct sigpending *p);
+/* "{si_signo=SIGX, si_code=..., ...}" as strace prints a siginfo. */
+void sig_format_info(struct strbuf *sb, const siginfo_t *info);
 /* The log line "--- SIGX {...} ---" for info. */
 void sig_log(struct task *t, const siginfo_t *info);
 /* Whether the signal's action is to be ignored (SIG_IGN, or SIG_DFL of an ignoring signal). */

@@ -36,6 +36,9 @@ static int64_t sys_rt_sigaction(struct syscall *sc)
     if (sc->a[2] && guest_write(t->as, sc->a[2], ka, sizeof *ka)) return -EFAULT;
     if (sc->a[1]) {
         nka.mask &= ~SIG_UNBLOCKABLE;
+        /* The kernel keeps only the flags it knows (UAPI_SA_FLAGS). */
+        nka.flags &= SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER |
+                     SA_RESETHAND | 0x04000000 /* SA_RESTORER */ | 0x800 /* SA_EXPOSE_TAGBITS */;
         *ka = nka;
         /* POSIX: setting a pending signal to be ignored discards it. */
         if (sig_ignored(t, sig)) {
@@ -361,10 +364,11 @@ static void fmt_how(struct strbuf *sb, struct syscall *sc, int i)
     sb_enum(sb, sc->a[i], h, "%#llx");
 }
 
+/* In strace's order. */
 static const struct flag_name sa_flag_names[] = {
-    { SA_NOCLDSTOP, "SA_NOCLDSTOP" }, { SA_NOCLDWAIT, "SA_NOCLDWAIT" }, { SA_SIGINFO, "SA_SIGINFO" },
     { 0x04000000, "SA_RESTORER" }, { SA_ONSTACK, "SA_ONSTACK" }, { SA_RESTART, "SA_RESTART" },
-    { SA_NODEFER, "SA_NODEFER" }, { SA_RESETHAND, "SA_RESETHAND" }, { 0, NULL },
+    { SA_NODEFER, "SA_NODEFER" }, { SA_RESETHAND, "SA_RESETHAND" }, { SA_SIGINFO, "SA_SIGINFO" },
+    { SA_NOCLDSTOP, "SA_NOCLDSTOP" }, { SA_NOCLDWAIT, "SA_NOCLDWAIT" }, { 0, NULL },
 };
 
 static void sb_sigaction_at(struct strbuf *sb, struct syscall *sc, uint64_t addr)
@@ -426,10 +430,7 @@ static void sb_siginfo_at(struct strbuf *sb, struct syscall *sc, uint64_t addr)
     siginfo_t si;
     if (!addr) { sb_puts(sb, "NULL"); return; }
     if (guest_read(sc->t->as, addr, &si, sizeof si)) { sb_printf(sb, "%#llx", (unsigned long long)addr); return; }
-    struct strbuf name = { 0 };
-    sb_signame(&name, si.si_signo);
-    sb_printf(sb, "{si_signo=%s, si_code=%d, si_pid=%d, si_uid=%u}", name.p, si.si_code, si.si_pid, (unsigned)si.si_uid);
-    sb_free(&name);
+    sig_format_info(sb, &si);
 }
 static void fmt_siginfo_in(struct strbuf *sb, struct syscall *sc, int i) { sb_siginfo_at(sb, sc, sc->a[i]); }
 static void fmt_siginfo_out(struct strbuf *sb, struct syscall *sc, int i)
@@ -443,7 +444,13 @@ static void fmt_timespec_ptr(struct strbuf *sb, struct syscall *sc, int i)
     if (guest_read(sc->t->as, sc->a[i], &ts, sizeof ts)) { fmt_ptr(sb, sc, i); return; }
     sb_printf(sb, "{tv_sec=%lld, tv_nsec=%ld}", (long long)ts.tv_sec, ts.tv_nsec);
 }
-static void ret_signal(struct strbuf *sb, struct syscall *sc) { sb_signame(sb, (int)sc->ret); }
+static void ret_signal(struct strbuf *sb, struct syscall *sc)
+{
+    struct strbuf name = { 0 };
+    sb_signame(&name, (int)sc->ret);
+    sb_printf(sb, "%lld (%s)", (long long)sc->ret, name.p);
+    sb_free(&name);
+}
 
 static void fmt_sfd_flags(struct strbuf *sb, struct syscall *sc, int i)
 {

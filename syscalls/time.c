@@ -149,6 +149,13 @@ static void fmt_timeval_out(struct strbuf *sb, struct syscall *sc, int i)
     sb_printf(sb, "{tv_sec=%lld, tv_usec=%ld}", (long long)tv.tv_sec, (long)tv.tv_usec);
 }
 
+/* The time left, shown when a signal cut the sleep short. */
+static void fmt_sleep_rem(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->a[i] && (sc->ret == -516 || sc->ret == -EINTR)) sb_timespec_at(sb, sc, sc->a[i]);
+    else fmt_ptr(sb, sc, i);
+}
+
 static void fmt_sleep_flags(struct strbuf *sb, struct syscall *sc, int i)
 {
     sb_puts(sb, sc->a[i] & TIMER_ABSTIME ? "TIMER_ABSTIME" : "0");
@@ -160,7 +167,7 @@ const struct syscall_def time_syscalls[] = {
     { SYS_gettimeofday, "gettimeofday", sys_gettimeofday, 2, { OUT(fmt_timeval_out), IN(fmt_ptr) }, NULL },
     { SYS_time, "time", sys_time, 1, { IN(fmt_ptr) }, NULL },
     { SYS_times, "times", sys_times, 1, { IN(fmt_ptr) }, NULL },
-    { SYS_nanosleep, "nanosleep", sys_nanosleep, 2, { IN(fmt_timespec_in), IN(fmt_ptr) }, NULL },
-    { SYS_clock_nanosleep, "clock_nanosleep", sys_clock_nanosleep, 4, { IN(fmt_clock), IN(fmt_sleep_flags), IN(fmt_timespec_in), IN(fmt_ptr) }, NULL },
+    { SYS_nanosleep, "nanosleep", sys_nanosleep, 2, { IN(fmt_timespec_in), OUT(fmt_sleep_rem) }, NULL },
+    { SYS_clock_nanosleep, "clock_nanosleep", sys_clock_nanosleep, 4, { IN(fmt_clock), IN(fmt_sleep_flags), IN(fmt_timespec_in), OUT(fmt_sleep_rem) }, NULL },
     { 0, NULL, NULL, 0, { { 0 } }, NULL },
 };
