@@ -36,11 +36,15 @@ size_t guest_read_partial(struct addr_space *as, uint64_t addr, void *dst, size_
     return n;
 }
 
+void (*guest_mem_observer)(uint64_t addr, const void *data, size_t len);
+
 int guest_write(struct addr_space *as, uint64_t addr, const void *src, size_t len)
 {
     if (len == 0) return 0;
     if (addr + len < addr || accessible(as, addr, len, PROT_WRITE) < len) return -EFAULT;
-    return uc_mem_write(as->uc, addr, src, len) == UC_ERR_OK ? 0 : -EFAULT;
+    if (uc_mem_write(as->uc, addr, src, len) != UC_ERR_OK) return -EFAULT;
+    if (guest_mem_observer) guest_mem_observer(addr, src, len);
+    return 0;
 }
 
 int guest_zero(struct addr_space *as, uint64_t addr, size_t len)
@@ -57,7 +61,9 @@ int guest_zero(struct addr_space *as, uint64_t addr, size_t len)
 
 int guest_poke(struct addr_space *as, uint64_t addr, const void *src, size_t len)
 {
-    return uc_mem_write(as->uc, addr, src, len) == UC_ERR_OK ? 0 : -EFAULT;
+    if (uc_mem_write(as->uc, addr, src, len) != UC_ERR_OK) return -EFAULT;
+    if (guest_mem_observer) guest_mem_observer(addr, src, len);
+    return 0;
 }
 
 long guest_read_str(struct addr_space *as, uint64_t addr, char *dst, size_t max)

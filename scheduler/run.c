@@ -5,6 +5,7 @@
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
+#include "scheduler/record.h"
 #include "syscalls/fdtable.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
@@ -304,13 +305,20 @@ static int run_all(void)
         enum sched_status st;
         struct task *t = sched_next(&budget, &st);
         if (!t) {
-            if (st == SCHED_DONE) return 0;
+            if (st == SCHED_DONE) return rec_diverged() ? REPLAY_DIVERGED : 0;
             if (st == SCHED_DEADLOCK) report_deadlock();
             for (int i = 0; i < ntasks; i++)
                 if (all_tasks[i]->state != TASK_DEAD) task_kill(all_tasks[i], SIGKILL);
-            return DEADLOCK_STATUS;
+            return rec_diverged() || st == SCHED_DIVERGED ? (rec_mode == REC_REPLAY ? REPLAY_DIVERGED : DEADLOCK_STATUS)
+                                                      : DEADLOCK_STATUS;
         }
         load_task(t);
+        if (sched_decided()) rec_checkpoint(t);
+        if (rec_diverged()) {
+            for (int i = 0; i < ntasks; i++)
+                if (all_tasks[i]->state != TASK_DEAD) task_kill(all_tasks[i], SIGKILL);
+            return REPLAY_DIVERGED;
+        }
         if (t->proc->fatal_sig) { die_of_signal(t); continue; }
         if (t->in_syscall) {
             /* Woken in a blocked call: finish it; that is a scheduling point too. */
@@ -345,7 +353,8 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     det_init(opt->seed);
     syscalls_init();
     char exe[PATH_MAX];
-    if (!realpath(prog, exe)) {
+    if (opt->exe_override) snprintf(exe, sizeof exe, "%s", opt->exe_override);
+    else if (!realpath(prog, exe)) {
         fprintf(stderr, "uniemu: %s: %s\n", prog, strerror(errno));
         return errno == ENOENT ? 127 : 126;
     }
@@ -353,12 +362,16 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     if (!t) { fprintf(stderr, "uniemu: cannot create the guest task (out of memory?)\n"); tasks_free_all(); return 126; }
     struct loaded_program lp;
     char err[PATH_MAX + 256];
+    if (opt->record_path && rec_record_start(opt->record_path, exe, argv, envp, opt, !opt->record_no_embed) != 0) {
+        tasks_free_all();
+        return 2;
+    }
     if (elf_load(t->as, prog, exe, &lp, err, sizeof err) != 0) {
         fprintf(stderr, "uniemu: %s\n", err);
         tasks_free_all();
         return 126;
     }
-    uint64_t sp = elf_build_stack(t->as, &lp, argv, envp, prog);
+    uint64_t sp = elf_build_stack(t->as, &lp, argv, envp, opt->execfn ? opt->execfn : prog);
     if (!sp) {
         fprintf(stderr, "uniemu: %s: argument list too long\n", prog);
         tasks_free_all();
@@ -376,6 +389,8 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     int rc = run_all();
     int st = first_process->wait_status;
     int status = rc ? rc : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+    if (rec_mode == REC_RECORD && rec_record_finish(status) != 0 && !rc) status = 2;
+    if (rec_mode == REC_REPLAY && !rc && rec_replay_finish() != 0) status = REPLAY_DIVERGED;
     sched_fini();
     tasks_free_all();
     first_process = NULL;

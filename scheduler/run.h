@@ -15,6 +15,10 @@ struct run_options {
     uint64_t seed;
     struct sched_options sched;
     const char *strace_path;   /* NULL: no log; "" or "-": stderr */
+    const char *exe_override;  /* replay: the program's recorded absolute path */
+    const char *execfn;        /* the program as the command line named it (AT_EXECFN) */
+    const char *record_path;   /* record the run into this file */
+    bool record_no_embed;      /* keep only the program's size and CRC in the record */
 };
 
 /* Loads and runs prog. Returns uniemu's exit status: the guest's exit code, 128+signal

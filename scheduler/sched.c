@@ -10,6 +10,7 @@
 #include "scheduler/sched.h"
 #include "core/det.h"
 #include "scheduler/signals.h"
+#include "scheduler/record.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +27,9 @@ static uint64_t slice_end;         /* det_insns() at which cur's slice ends */
 static uint64_t block_counter;
 static FILE *dec_out, *dec_in;
 static uint64_t ndecisions;
+static bool decided;
+
+bool sched_decided(void) { return decided; }
 /* PCT */
 static uint64_t change_points[MAX_PCT_DEPTH];
 static int nchange, next_change;
@@ -213,6 +217,7 @@ static void record(struct task *t, uint64_t slice)
 {
     ndecisions++;
     if (dec_out) fprintf(dec_out, "%d %" PRIu64 "\n", t->tid, slice);
+    if (rec_mode == REC_RECORD) rec_put_decision(t->tid, slice);
 }
 
 static struct task *strategy_pick(struct task **run, int n, uint64_t *slice)
@@ -282,6 +287,21 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
         t = run[0];
         slice = UINT64_MAX;
         if (t != cur) slice_end = 0;
+    } else if (rec_mode == REC_REPLAY) {
+        int tid;
+        uint64_t s;
+        if (rec_get_decision(&tid, &s) != 0) { *status = SCHED_DIVERGED; return NULL; }
+        t = NULL;
+        for (int i = 0; i < n; i++)
+            if (run[i]->tid == tid) t = run[i];
+        if (!t || !s) {
+            fprintf(stderr, "uniemu: replay diverged: the record runs task %d, which cannot run here\n", tid);
+            *status = SCHED_DIVERGED;
+            return NULL;
+        }
+        slice = s;
+        ndecisions++;
+        slice_end = det_insns() + slice;
     } else if (dec_in) {
         int tid;
         unsigned long long s;
@@ -308,6 +328,7 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
         slice_end = det_insns() + slice;
     }
     cur = t;
+    decided = n > 1;
     /* A sleeper's timeout also ends the slice: time is counted in instructions. */
     if (next_timeout && next_timeout - now < slice) slice = next_timeout - now;
     *budget = slice ? slice : 1;

@@ -34,6 +34,9 @@ enum sched_status { SCHED_OK, SCHED_DONE, SCHED_DEADLOCK, SCHED_DIVERGED };
  * every live task sleeps. */
 struct task *sched_next(uint64_t *budget, enum sched_status *status);
 
+/* Whether the last sched_next made a decision (more than one task could run). */
+bool sched_decided(void);
+
 /* A task joins (clone, fork) or leaves (death) the set of live tasks. */
 void sched_add(struct task *t);
 void sched_remove(struct task *t);

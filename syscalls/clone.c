@@ -6,6 +6,7 @@
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
 #include "scheduler/task.h"
+#include "scheduler/record.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
 #include "core/guest_mem.h"
@@ -320,21 +321,30 @@ static int64_t do_execve(struct task *t, uint64_t path_addr, uint64_t argv_addr,
     if (rc) return rc;
     char **argv = NULL, **envp = NULL;
     if ((rc = strv_in(t, argv_addr, &argv)) || (rc = strv_in(t, envp_addr, &envp))) { free_strv(argv); return rc; }
-    if ((rc = exec_path(t, guest, abs))) goto out;
+    const char *load = abs;
+    if (rec_mode == REC_REPLAY) {
+        /* The program comes from the record, wherever (and whether) it is here. */
+        if ((rc = (int)rec_exec_replay(abs, &load))) goto out;
+    } else if ((rc = exec_path(t, guest, abs))) {
+        rec_exec_result(rc, abs);
+        goto out;
+    }
     struct addr_space *as = as_create();
     if (!as) { rc = -ENOMEM; goto out; }
     struct loaded_program lp;
     char err[PATH_MAX + 256];
-    if (elf_load(as, abs, abs, &lp, err, sizeof err) != 0) {
+    if (elf_load(as, load, abs, &lp, err, sizeof err) != 0) {
         /* Not a program uniemu can run (a script, a dynamic executable): the guest
          * sees ENOEXEC, as for any unknown format; the reason goes to uniemu's stderr. */
         fprintf(stderr, "uniemu: pid %d: execve: %s\n", t->proc->pid, err);
         as_put(as);
         rc = -ENOEXEC;
+        if (rec_mode == REC_RECORD) rec_exec_result(rc, abs);
         goto out;
     }
     uint64_t sp = elf_build_stack(as, &lp, argv, envp, guest);
-    if (!sp) { as_put(as); rc = -E2BIG; goto out; }
+    if (!sp) { as_put(as); rc = -E2BIG; if (rec_mode == REC_RECORD) rec_exec_result(rc, abs); goto out; }
+    if (rec_mode == REC_RECORD) rec_exec_result(0, abs);
     exec_commit(t, as, sp, lp.entry, abs);
     rc = 0;
 out:

@@ -5,6 +5,7 @@
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
+#include "scheduler/record.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,7 +145,8 @@ bool syscall_dispatch(struct syscall *sc)
             if (!d->args[i].out) d->args[i].fmt(&args[i], sc, i);
 
     int live_at_entry = sched_live_tasks();
-    sc->ret = d ? d->fn(sc) : -ENOSYS;
+    if (d && rec_is_external(sc)) rec_external_call(sc, d->fn);   /* an input: recorded or replayed */
+    else sc->ret = d ? d->fn(sc) : -ENOSYS;
     struct task *t = sc->t;
     if (sc->ret == RET_BLOCK) {
         for (int i = 0; i < 6; i++) sb_free(&args[i]);

@@ -22,6 +22,8 @@ struct open_file {
     bool guest_nonblock;
     /* A signalfd: reads take the signals of this set pending for the reader. */
     bool sigfd;
+    bool stdio;          /* one of the emulator's own stdin, stdout, stderr */
+    uint64_t ino;        /* internal files: the inode number the guest sees */
     uint64_t sigfd_mask;
 };
 
@@ -66,4 +68,11 @@ bool path_is_proc_exe(struct task *t, const char *path);
 int proc_host_path(struct task *t, const char *guest, char *out, size_t n);
 /* read() on a signalfd (syscalls/signal.c). */
 int64_t signalfd_read(struct task *t, struct open_file *f, uint64_t buf, uint64_t count);
+/* For a pipe, eventfd or epoll of the guest: the inode number, device and times it sees
+ * instead of the host's (which differ from run to run). (syscalls/pipe.c) */
+void internal_file_identity(struct open_file *f);
+struct stat;
+struct statx;
+void internal_stat_fix(struct open_file *f, struct stat *st);
+void internal_statx_fix(struct open_file *f, struct statx *stx);
 #endif

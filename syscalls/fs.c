@@ -55,7 +55,7 @@ struct fd_table *fdtable_new_stdio(void)
      * guest leaves uniemu's own stderr (the log, error reports) usable. */
     for (int i = 0; i < 3; i++) {
         int h = fcntl(i, F_DUPFD_CLOEXEC, 3);
-        if (h >= 0) ft->fd[i].f = file_new(h, NULL);
+        if (h >= 0 && (ft->fd[i].f = file_new(h, NULL))) ft->fd[i].f->stdio = true;
     }
     return ft;
 }

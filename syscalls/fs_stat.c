@@ -182,6 +182,7 @@ static int64_t do_fstatat(struct syscall *sc, int dirfd, uint64_t path, uint64_t
     if (rc) return rc;
     struct stat st;
     if (syscall(SYS_newfstatat, hp.dirfd, hp.path, &st, flags) < 0) return -errno;
+    if (!hp.path[0] && dirfd >= 0) internal_stat_fix(fd_get(t, dirfd), &st);
     return guest_write(t->as, buf, &st, sizeof st) ? -EFAULT : 0;
 }
 
@@ -197,6 +198,7 @@ static int64_t sys_fstat(struct syscall *sc)
     if (hfd < 0) return hfd;
     struct stat st;
     if (fstat(hfd, &st) < 0) return -errno;
+    internal_stat_fix(fd_get(sc->t, (int)sc->a[0]), &st);
     return guest_write(sc->t->as, sc->a[1], &st, sizeof st) ? -EFAULT : 0;
 }
 
@@ -210,6 +212,7 @@ static int64_t sys_statx(struct syscall *sc)
     if (rc) return rc;
     struct statx stx;
     if (syscall(SYS_statx, hp.dirfd, hp.path, flags, (unsigned)sc->a[3], &stx) < 0) return -errno;
+    if (!hp.path[0] && (int)sc->a[0] >= 0) internal_statx_fix(fd_get(t, (int)sc->a[0]), &stx);
     return guest_write(t->as, sc->a[4], &stx, sizeof stx) ? -EFAULT : 0;
 }
 
@@ -231,6 +234,20 @@ static int64_t do_readlinkat(struct syscall *sc, int dirfd, uint64_t path, uint6
     }
     char tmp[PATH_MAX];
     size_t cap = (size_t)bufsiz < sizeof tmp ? (size_t)bufsiz : sizeof tmp;
+    /* /proc/self/fd/N of a pipe or eventfd of the guest: its own inode, not the host's. */
+    int gfd;
+    char rest;
+    const char *self = proc_self_rest(t, hp.guest);
+    if (self && sscanf(self, "fd/%d%c", &gfd, &rest) == 1) {
+        struct open_file *f = fd_get(t, gfd);
+        if (f && f->internal) {
+            char name[64];
+            if (f->path && strcmp(f->path, "pipe") == 0) snprintf(name, sizeof name, "pipe:[%llu]", (unsigned long long)f->ino);
+            else snprintf(name, sizeof name, "%s", f->path ? f->path : "anon_inode:[unknown]");
+            size_t n = strlen(name) < cap ? strlen(name) : cap;
+            return guest_write(t->as, buf, name, n) ? -EFAULT : (int64_t)n;
+        }
+    }
     ssize_t n = readlinkat(hp.dirfd, hp.path, tmp, cap);
     if (n < 0) return -errno;
     return guest_write(t->as, buf, tmp, n) ? -EFAULT : n;

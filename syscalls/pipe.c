@@ -8,7 +8,10 @@
 #include "scheduler/signals.h"
 #include "scheduler/task.h"
 #include "core/guest_mem.h"
+#include "core/det.h"
 #include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -49,12 +52,38 @@ int64_t internal_write(struct task *t, struct open_file *f, const char *data, si
     return err ? -err : 0;
 }
 
+/* Inode numbers of the guest's pipes and eventfds, handed out in order (pipefs numbers
+ * are small on Linux too). */
+static uint64_t next_ino = 4096;
+
+void internal_file_identity(struct open_file *f) { f->ino = next_ino++; }
+
+void internal_stat_fix(struct open_file *f, struct stat *st)
+{
+    if (!f || !f->internal) return;
+    st->st_ino = f->ino;
+    st->st_dev = 0xf;   /* the anonymous pipefs device (as seen on this kernel) */
+    struct timespec t = { DET_EPOCH_SEC, 0 };
+    st->st_atim = st->st_mtim = st->st_ctim = t;
+}
+
+void internal_statx_fix(struct open_file *f, struct statx *stx)
+{
+    if (!f || !f->internal) return;
+    stx->stx_ino = f->ino;
+    stx->stx_dev_major = 0;
+    stx->stx_dev_minor = 0xf;
+    struct statx_timestamp t = { DET_EPOCH_SEC, 0, 0 };
+    stx->stx_atime = stx->stx_mtime = stx->stx_ctime = stx->stx_btime = t;
+}
+
 static struct open_file *internal_file(int host_fd, const char *name, bool nonblock)
 {
     struct open_file *f = file_new(host_fd, name);
     if (!f) { close(host_fd); return NULL; }
     f->internal = true;
     f->guest_nonblock = nonblock;
+    internal_file_identity(f);
     return f;
 }
 

@@ -162,6 +162,7 @@ static int64_t sys_epoll_create1(struct syscall *sc)
     struct open_file *f = file_new(h, "anon_inode:[eventpoll]");
     if (!f) { close(h); return -ENOMEM; }
     f->internal = true;
+    internal_file_identity(f);
     int fd = fd_install(sc->t, f, flags & EPOLL_CLOEXEC, 0);
     file_put(f);
     return fd;

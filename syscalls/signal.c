@@ -300,6 +300,8 @@ static int64_t sys_signalfd4(struct syscall *sc)
     struct open_file *f = file_new(h, "anon_inode:[signalfd]");
     if (!f) { close(h); return -ENOMEM; }
     f->sigfd = true;
+    f->internal = true;
+    internal_file_identity(f);
     f->sigfd_mask = mask;
     f->guest_nonblock = flags & SFD_NONBLOCK;
     int r = fd_install(t, f, flags & SFD_CLOEXEC, 0);

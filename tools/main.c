@@ -1,5 +1,6 @@
 /* The uniemu command line. */
 #include "scheduler/run.h"
+#include "scheduler/record.h"
 #include "syscalls/syscall.h"
 #include <errno.h>
 #include <signal.h>
@@ -17,8 +18,13 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: uniemu run [options] PROGRAM [ARGS...]\n"
+            "       uniemu record -o FILE [--no-embed] [options] PROGRAM [ARGS...]\n"
+            "       uniemu replay [--strace[=FILE]] [-s N] FILE\n"
             "\n"
             "Runs a static x86-64 Linux program inside the emulator, deterministically.\n"
+            "record also writes FILE: the program, its arguments, environment and options,\n"
+            "every scheduling decision and every input from outside; replay runs it again\n"
+            "from FILE alone and reports where it departs from the record (status 124).\n"
             "\n"
             "options:\n"
             "  --strace[=FILE]   log system calls like strace (to stderr, or FILE)\n"
@@ -66,64 +72,121 @@ static const char *find_program(const char *name, char *buf, size_t n)
     return name;
 }
 
-int main(int argc, char **argv)
+/* Parses run options from argv[i...]; returns the index of the program, or -1 after
+ * printing an error (usage error, status 2). `record` also takes -o FILE, --no-embed. */
+static int parse_run_options(int argc, char **argv, int i, struct run_options *opt, bool record)
 {
-    if (argc < 2) { usage(stderr); return 2; }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
-    if (!strcmp(argv[1], "--version")) { printf("uniemu %s\n", UNIEMU_VERSION); return 0; }
-    if (strcmp(argv[1], "run") != 0) {
-        fprintf(stderr, "uniemu: unknown command '%s' (try: uniemu run PROGRAM)\n", argv[1]);
-        return 2;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) { i++; break; }
+        if (!strcmp(a, "--strace")) opt->strace_path = "";
+        else if (!strncmp(a, "--strace=", 9)) opt->strace_path = a + 9;
+        else if (record && (!strcmp(a, "-o") || !strncmp(a, "--output=", 9))) {
+            const char *v = a[1] == 'o' ? (i + 1 < argc ? argv[++i] : NULL) : a + 9;
+            if (!v || !*v) { fprintf(stderr, "uniemu: record: -o needs a file\n"); return -1; }
+            opt->record_path = v;
+        } else if (record && !strcmp(a, "--no-embed")) opt->record_no_embed = true;
+        else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
+            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || parse_u64(v, &opt->seed)) { fprintf(stderr, "uniemu: --seed needs a number\n"); return -1; }
+        } else if (!strcmp(a, "--sched") || !strncmp(a, "--sched=", 8)) {
+            const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || sched_parse(v, &opt->sched)) {
+                fprintf(stderr, "uniemu: --sched takes rr, random, pct, pct:D or pct:D:H\n");
+                return -1;
+            }
+        } else if (!strcmp(a, "--quantum") || !strncmp(a, "--quantum=", 10)) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || parse_u64(v, &opt->sched.quantum) || opt->sched.quantum == 0 || opt->sched.quantum > (1ULL << 40)) {
+                fprintf(stderr, "uniemu: --quantum needs a number of instructions (1 or more)\n");
+                return -1;
+            }
+        } else if (!strcmp(a, "--decisions-out") || !strcmp(a, "--decisions-in")) {
+            if (i + 1 >= argc) { fprintf(stderr, "uniemu: %s needs a file\n", a); return -1; }
+            if (a[12] == 'o') opt->sched.decisions_out = argv[++i];
+            else opt->sched.decisions_in = argv[++i];
+        } else if (!strcmp(a, "-s") || !strncmp(a, "--strace-strsize=", 17)) {
+            const char *v = a[1] == 's' ? (i + 1 < argc ? argv[++i] : NULL) : a + 17;
+            uint64_t n;
+            if (!v || parse_u64(v, &n) || n > 1 << 20) { fprintf(stderr, "uniemu: -s needs a number\n"); return -1; }
+            strace_strsize = (int)n;
+        } else { fprintf(stderr, "uniemu: unknown option '%s'\n", a); return -1; }
     }
+    if (i >= argc) { fprintf(stderr, "uniemu: %s: no program given\n", record ? "record" : "run"); return -1; }
+    return i;
+}
+
+static int open_log(struct run_options *opt)
+{
+    if (!opt->strace_path) return 0;
+    if (!*opt->strace_path || !strcmp(opt->strace_path, "-")) strace_out = stderr;
+    else if (!(strace_out = fopen(opt->strace_path, "we"))) {
+        fprintf(stderr, "uniemu: %s: %s\n", opt->strace_path, strerror(errno));
+        return -1;
+    }
+    setvbuf(strace_out, NULL, _IOLBF, 0);
+    return 0;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
     struct run_options opt = { 0 };
-    opt.sched.kind = SCHED_RANDOM;
     int i = 2;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
         if (!strcmp(a, "--strace")) opt.strace_path = "";
         else if (!strncmp(a, "--strace=", 9)) opt.strace_path = a + 9;
-        else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
-            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || parse_u64(v, &opt.seed)) { fprintf(stderr, "uniemu: --seed needs a number\n"); return 2; }
-        } else if (!strcmp(a, "--sched") || !strncmp(a, "--sched=", 8)) {
-            const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || sched_parse(v, &opt.sched)) {
-                fprintf(stderr, "uniemu: --sched takes rr, random, pct, pct:D or pct:D:H\n");
-                return 2;
-            }
-        } else if (!strcmp(a, "--quantum") || !strncmp(a, "--quantum=", 10)) {
-            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || parse_u64(v, &opt.sched.quantum) || opt.sched.quantum == 0 || opt.sched.quantum > (1ULL << 40)) {
-                fprintf(stderr, "uniemu: --quantum needs a number of instructions (1 or more)\n");
-                return 2;
-            }
-        } else if (!strcmp(a, "--decisions-out") || !strcmp(a, "--decisions-in")) {
-            if (i + 1 >= argc) { fprintf(stderr, "uniemu: %s needs a file\n", a); return 2; }
-            if (a[12] == 'o') opt.sched.decisions_out = argv[++i];
-            else opt.sched.decisions_in = argv[++i];
-        } else if (!strcmp(a, "-s") || !strncmp(a, "--strace-strsize=", 17)) {
+        else if (!strcmp(a, "-s") || !strncmp(a, "--strace-strsize=", 17)) {
             const char *v = a[1] == 's' ? (i + 1 < argc ? argv[++i] : NULL) : a + 17;
             uint64_t n;
             if (!v || parse_u64(v, &n) || n > 1 << 20) { fprintf(stderr, "uniemu: -s needs a number\n"); return 2; }
             strace_strsize = (int)n;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-        else { fprintf(stderr, "uniemu: unknown option '%s'\n", a); return 2; }
+        } else { fprintf(stderr, "uniemu: replay: unknown option '%s'\n", a); return 2; }
     }
-    if (i >= argc) { fprintf(stderr, "uniemu: run: no program given\n"); return 2; }
+    if (i + 1 != argc) { fprintf(stderr, "uniemu: usage: uniemu replay [--strace[=FILE]] [-s N] RECORD\n"); return 2; }
+    struct rec_run run;
+    if (rec_replay_load(argv[i], &run) != 0) { rec_run_free(&run); return 2; }
+    opt.seed = run.seed;
+    opt.sched.kind = (enum sched_kind)run.sched_kind;
+    opt.sched.quantum = run.quantum;
+    opt.sched.pct_depth = run.pct_depth;
+    opt.sched.pct_horizon = run.pct_horizon;
+    opt.exe_override = run.exe_path;
+    opt.execfn = run.execfn;
+    if (open_log(&opt) != 0) { rec_run_free(&run); return 2; }
+    int status = run_program(run.bin_file, run.argv, run.envp, &opt);
+    if (status != run.status && status != REPLAY_DIVERGED) {
+        fprintf(stderr, "uniemu: replay diverged: exit status %d, the record has %d\n", status, run.status);
+        status = REPLAY_DIVERGED;
+    }
+    if (strace_out && strace_out != stderr) fclose(strace_out);
+    rec_run_free(&run);
+    return status;
+}
 
-    if (opt.strace_path) {
-        if (!*opt.strace_path || !strcmp(opt.strace_path, "-")) strace_out = stderr;
-        else if (!(strace_out = fopen(opt.strace_path, "we"))) {
-            fprintf(stderr, "uniemu: %s: %s\n", opt.strace_path, strerror(errno));
-            return 2;
-        }
-        setvbuf(strace_out, NULL, _IOLBF, 0);
-    }
+int main(int argc, char **argv)
+{
+    if (argc < 2) { usage(stderr); return 2; }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+    if (!strcmp(argv[1], "--version")) { printf("uniemu %s\n", UNIEMU_VERSION); return 0; }
     /* A guest writing to a closed pipe gets EPIPE and its own SIGPIPE; uniemu lives on. */
     signal(SIGPIPE, SIG_IGN);
+    if (!strcmp(argv[1], "replay")) return cmd_replay(argc, argv);
+    bool record = !strcmp(argv[1], "record");
+    if (strcmp(argv[1], "run") != 0 && !record) {
+        fprintf(stderr, "uniemu: unknown command '%s' (try: uniemu run PROGRAM)\n", argv[1]);
+        return 2;
+    }
+    struct run_options opt = { 0 };
+    opt.sched.kind = SCHED_RANDOM;
+    int i = parse_run_options(argc, argv, 2, &opt, record);
+    if (i < 0) return 2;
+    if (record && !opt.record_path) { fprintf(stderr, "uniemu: record: -o FILE is required\n"); return 2; }
+    if (open_log(&opt) != 0) return 2;
     char found[PATH_MAX];
     const char *prog = find_program(argv[i], found, sizeof found);
+    opt.execfn = prog;
     int status = run_program(prog, &argv[i], environ, &opt);
     if (strace_out && strace_out != stderr) fclose(strace_out);
     return status;

@@ -1,0 +1,66 @@
+/* Record and replay (docs/record.md): a record file holds the program (embedded), its
+ * arguments, environment and options, every scheduling decision, every input from the
+ * outside world (the results and memory effects of system calls that touch host files,
+ * the terminal or host ids), the binaries it exec'd, and periodic state checksums. A
+ * replay needs nothing else: host calls are not made again, their recorded effects are
+ * applied; only output to the inherited stdout and stderr is performed again. */
+#ifndef UNIEMU_RECORD_H
+#define UNIEMU_RECORD_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "syscalls/syscall.h"
+
+enum rec_mode { REC_OFF, REC_RECORD, REC_REPLAY };
+extern enum rec_mode rec_mode;
+
+#define RECORD_FORMAT_VERSION 1
+/* uniemu's exit status when a replay does not follow its record. */
+#define REPLAY_DIVERGED 124
+
+struct sched_options;
+struct run_options;
+
+/* What a record says about how to run (replay fills these from the file). */
+struct rec_run {
+    char *exe_path;          /* absolute path of the program when recorded */
+    char *bin_file;          /* replay: a temporary copy of the embedded program */
+    char *execfn;            /* the program as named on the command line (AT_EXECFN) */
+    char **argv, **envp;
+    uint64_t seed;
+    int sched_kind, pct_depth;
+    uint64_t quantum, pct_horizon;
+    int status;              /* the recorded run's exit status */
+};
+
+/* Starts recording a run (before it loads): embeds the program. 0 or -1 with a message. */
+int rec_record_start(const char *out_path, const char *exe_abs, char *const argv[], char *const envp[],
+                     const struct run_options *opt, bool embed);
+/* Writes the record with the run's status. 0 or -1 with a message. */
+int rec_record_finish(int status);
+/* Reads a record for replay; checks magic, version, checksum. 0, or -1 with a message. */
+int rec_replay_load(const char *path, struct rec_run *run);
+void rec_run_free(struct rec_run *run);
+/* At the end of a replay: everything consumed? 0, or -1 with a message. */
+int rec_replay_finish(void);
+/* True once a replay has diverged (the message is printed then). */
+bool rec_diverged(void);
+
+/* The scheduler's decisions. */
+void rec_put_decision(int tid, uint64_t slice);
+int rec_get_decision(int *tid, uint64_t *slice);
+/* A checkpoint after each decision: the instruction count and a hash of the chosen
+ * task's registers (and now and then of its memory). */
+void rec_checkpoint(struct task *t);
+
+/* System calls: is this call an input from outside (run it and record, or replay)? */
+bool rec_is_external(struct syscall *sc);
+/* Runs (record) or replays an external call; sets sc->ret. */
+void rec_external_call(struct syscall *sc, int64_t (*fn)(struct syscall *));
+/* execve: record the program found at abs (embedding it) and the result; in replay,
+ * returns the recorded result and, on success, the path to load from (*load) and the
+ * recorded absolute path (*abs, PATH_MAX bytes). */
+void rec_exec_result(int64_t ret, const char *abs);
+int64_t rec_exec_replay(char *abs, const char **load);
+/* mmap of a file: in replay the mapping is made anonymous and filled from the record. */
+bool rec_mmap_replay(struct syscall *sc);
+#endif
