@@ -16,6 +16,7 @@
 #include "scheduler/run.h"
 #include "scheduler/sched.h"
 #include "scheduler/task.h"
+#include "scheduler/signals.h"
 #include "syscalls/fdtable.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
@@ -620,6 +621,28 @@ static void replay_open(struct syscall *sc)
     }
 }
 
+static void replay_output(struct task *t, struct syscall *sc, size_t len)
+{
+    int h = fd_host(t, (int)sc->a[0]);
+    if (h < 0) return;
+    uint8_t *data = malloc(len);
+    if (!data) return;
+    size_t got = 0;
+    if (sc->nr == SYS_write || sc->nr == SYS_pwrite64) {
+        if (guest_read(t->as, sc->a[1], data, len) == 0) got = len;
+    } else {
+        for (uint64_t i = 0; i < sc->a[2] && got < len; i++) {
+            struct { uint64_t base, len; } iov;
+            if (guest_read(t->as, sc->a[1] + 16 * i, &iov, sizeof iov)) break;
+            size_t k = iov.len < len - got ? iov.len : len - got;
+            if (k && guest_read(t->as, iov.base, data + got, k)) break;
+            got += k;
+        }
+    }
+    if (got && write(h, data, got) < 0) { /* a reader gone: the guest saw what the record says */ }
+    free(data);
+}
+
 static void replay_call(struct syscall *sc, int64_t (*fn)(struct syscall *))
 {
     struct task *t = sc->t;
@@ -635,11 +658,16 @@ static void replay_call(struct syscall *sc, int64_t (*fn)(struct syscall *))
         sc->ret = -EIO;
         return;
     }
-    /* Output to the inherited stdout and stderr happens again; the rest does not. */
+    /* Output to the inherited stdout and stderr happens again (what the record says was
+     * written, ignoring errors here: a closed pipe must not change the replayed run). */
     bool output = (sc->nr == SYS_write || sc->nr == SYS_writev || sc->nr == SYS_pwrite64 || sc->nr == SYS_pwritev) &&
                   is_stdio(t, (int)sc->a[0]);
-    if (output) fn(sc);
+    (void)fn;
+    if (output && ret > 0) replay_output(t, sc, (size_t)ret);
     sc->ret = ret;
+    bool writing = sc->nr == SYS_write || sc->nr == SYS_writev || sc->nr == SYS_pwrite64 || sc->nr == SYS_pwritev ||
+                   sc->nr == SYS_sendfile;
+    if (writing && ret == -EPIPE) sig_send_simple(t, SIGPIPE, SI_USER, t->proc->pid, true);   /* as the handler did */
     if (sc->nr == SYS_mmap && ret >= 0 && (uint64_t)ret < TASK_SIZE_64) {
         as_map(t->as, (uint64_t)ret, PAGE_UP(sc->a[1]), (int)sc->a[2], MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, 0, 0);
     }

@@ -391,6 +391,7 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     int status = rc ? rc : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
     if (rec_mode == REC_RECORD && rec_record_finish(status) != 0 && !rc) status = 2;
     if (rec_mode == REC_REPLAY && !rc && rec_replay_finish() != 0) status = REPLAY_DIVERGED;
+    if (opt->outcome) tasks_describe(opt->outcome, opt->outcome_size);
     sched_fini();
     tasks_free_all();
     first_process = NULL;

@@ -19,6 +19,8 @@ struct run_options {
     const char *execfn;        /* the program as the command line named it (AT_EXECFN) */
     const char *record_path;   /* record the run into this file */
     bool record_no_embed;      /* keep only the program's size and CRC in the record */
+    char *outcome;             /* if set: filled with the run's outcome (explore) */
+    size_t outcome_size;
 };
 
 /* Loads and runs prog. Returns uniemu's exit status: the guest's exit code, 128+signal

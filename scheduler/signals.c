@@ -573,6 +573,9 @@ void sig_fault(struct task *t, const struct fault *fault)
         /* Blocked, ignored or default: the kernel forces the default action. */
         sig_log(t, &si);
         report_fault(t, f);
+        t->proc->fault_sig = f->signo;
+        t->proc->fault_rip = f->rip;
+        t->proc->fault_addr = f->addr;
         task_kill(t, f->signo);
         return;
     }

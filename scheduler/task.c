@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stdio.h>
+#include <sys/wait.h>
 
 static int next_pid = FIRST_PID;
 struct task **all_tasks;
@@ -110,6 +112,24 @@ void fs_put(struct fs_info *fs)
 void sighand_put(struct sighand *sh)
 {
     if (sh && --sh->refs == 0) free(sh);
+}
+
+void tasks_describe(char *out, size_t n)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (int i = 0; i < nprocs && at + 1 < n; i++) {
+        struct process *p = all_procs[i];
+        int ws = p->wait_status, w;
+        if (!p->zombie) w = snprintf(out + at, n - at, "%s%d:running", at ? " " : "", p->pid);
+        else if (WIFSIGNALED(ws) && p->fault_sig)
+            w = snprintf(out + at, n - at, "%s%d:%s@%#llx[%#llx]", at ? " " : "", p->pid, sigabbrev_np(WTERMSIG(ws)),
+                         (unsigned long long)p->fault_rip, (unsigned long long)p->fault_addr);
+        else if (WIFSIGNALED(ws)) w = snprintf(out + at, n - at, "%s%d:SIG%s", at ? " " : "", p->pid, sigabbrev_np(WTERMSIG(ws)));
+        else w = snprintf(out + at, n - at, "%s%d:exit%d", at ? " " : "", p->pid, WEXITSTATUS(ws));
+        if (w < 0) break;
+        at += (size_t)w;
+    }
 }
 
 void tasks_free_all(void)

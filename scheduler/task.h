@@ -85,6 +85,8 @@ struct process {
     int stop_report;             /* for the parent's wait: 0, or the stop or continue status */
     uint64_t cpu_insns;          /* instructions its threads retired: its CPU time */
     struct guest_timer *timers;  /* itimers and POSIX timers */
+    uint64_t fault_rip, fault_addr; /* the fault that killed it, if one did */
+    int fault_sig;
 };
 
 struct task {
@@ -152,4 +154,6 @@ void sighand_put(struct sighand *sh);
 int futex_wake_addr(struct addr_space *as, uint64_t addr, int n);
 /* Frees every record at the end of the run. */
 void tasks_free_all(void);
+/* Each process's end, in pid order: "1000:exit0 1001:SEGV@0x401000[0x10]" (explore). */
+void tasks_describe(char *out, size_t n);
 #endif

@@ -1,6 +1,7 @@
 /* The uniemu command line. */
 #include "scheduler/run.h"
 #include "scheduler/record.h"
+#include "tools/explore.h"
 #include "syscalls/syscall.h"
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +21,8 @@ static void usage(FILE *out)
             "usage: uniemu run [options] PROGRAM [ARGS...]\n"
             "       uniemu record -o FILE [--no-embed] [options] PROGRAM [ARGS...]\n"
             "       uniemu replay [--strace[=FILE]] [-s N] FILE\n"
+            "       uniemu explore [--runs N] [--jobs J] [--sched S] [--out DIR] [--stop-on crash|new]\n"
+            "                      [--shard K/N] PROGRAM [ARGS...]   |   uniemu explore --merge DIR...\n"
             "\n"
             "Runs a static x86-64 Linux program inside the emulator, deterministically.\n"
             "record also writes FILE: the program, its arguments, environment and options,\n"
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
     /* A guest writing to a closed pipe gets EPIPE and its own SIGPIPE; uniemu lives on. */
     signal(SIGPIPE, SIG_IGN);
     if (!strcmp(argv[1], "replay")) return cmd_replay(argc, argv);
+    if (!strcmp(argv[1], "explore")) return cmd_explore(argc, argv);
     bool record = !strcmp(argv[1], "record");
     if (strcmp(argv[1], "run") != 0 && !record) {
         fprintf(stderr, "uniemu: unknown command '%s' (try: uniemu run PROGRAM)\n", argv[1]);
