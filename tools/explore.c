@@ -269,9 +269,13 @@ int cmd_explore(int argc, char **argv)
         } else return usage_explore();
     }
     if (merge) {
-        if (i >= argc) return usage_explore();
-        for (; i < argc; i++)
+        int ndirs = 0;
+        for (; i < argc; i++) {
+            if (!strcmp(argv[i], "--out") && i + 1 < argc) { out_dir = argv[++i]; continue; }
             if (merge_dir(argv[i]) < 0) return 2;
+            ndirs++;
+        }
+        if (!ndirs) return usage_explore();
         uint64_t total = 0;
         for (int k = 0; k < noutcomes; k++) total += outcomes[k].count;
         print_table(stdout, total);
