@@ -27,6 +27,12 @@ static uint64_t slice_end;         /* det_insns() at which cur's slice ends */
 static uint64_t block_counter;
 static FILE *dec_out, *dec_in;
 static uint64_t ndecisions;
+static const struct guide_event *guide;
+static int nguide, next_guide;
+void (*sched_trace)(uint64_t now, int chosen, int canonical);
+void (*sched_guide_applied)(uint64_t at, struct task *from, struct task *to);
+
+void sched_set_guide(const struct guide_event *ev, int n) { guide = ev; nguide = n; next_guide = 0; }
 static bool decided;
 
 bool sched_decided(void) { return decided; }
@@ -236,6 +242,22 @@ static struct task *strategy_pick(struct task **run, int n, uint64_t *slice)
     case SCHED_RANDOM:
         *slice = 1 + det_sched_random() % (2 * opt.quantum);
         return run[det_sched_random() % n];
+    case SCHED_GUIDED: {
+        /* Guide events whose time has passed apply now (if their task can run). */
+        struct task *pick = NULL;
+        while (next_guide < nguide && guide[next_guide].at <= now) {
+            int tid = guide[next_guide++].tid;
+            for (int i = 0; i < n; i++)
+                if (run[i]->tid == tid) pick = run[i];
+        }
+        if (pick && pick != cur && sched_guide_applied) sched_guide_applied(now, cur, pick);
+        if (!pick) {
+            for (int i = 0; i < n; i++) if (run[i] == cur) pick = cur;
+            if (!pick) pick = run[0];
+        }
+        *slice = next_guide < nguide && guide[next_guide].at > now ? guide[next_guide].at - now : UINT64_MAX;
+        return pick;
+    }
     case SCHED_PCT: {
         while (next_change < nchange && now >= change_points[next_change]) {
             if (cur) *prio(cur) = nchange - next_change;   /* d-1, d-2, ... */
@@ -287,6 +309,12 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
         t = run[0];
         slice = UINT64_MAX;
         if (t != cur) slice_end = 0;
+        /* Guided: stop at the next guide event, which may find another task runnable. */
+        if (opt.kind == SCHED_GUIDED) {
+            uint64_t now_i = det_insns();
+            while (next_guide < nguide && guide[next_guide].at <= now_i) next_guide++;
+            if (next_guide < nguide) slice = guide[next_guide].at - now_i;
+        }
     } else if (rec_mode == REC_REPLAY) {
         int tid;
         uint64_t s;
@@ -302,6 +330,12 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
         slice = s;
         ndecisions++;
         slice_end = det_insns() + slice;
+        if (sched_trace) {
+            struct task *canon = NULL;
+            for (int i = 0; i < n; i++) if (run[i] == cur) canon = cur;
+            if (!canon) canon = run[0];
+            sched_trace(det_insns(), t->tid, canon->tid);
+        }
     } else if (dec_in) {
         int tid;
         unsigned long long s;

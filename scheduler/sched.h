@@ -8,7 +8,17 @@
 #include <stdint.h>
 #include "scheduler/task.h"
 
-enum sched_kind { SCHED_RR, SCHED_RANDOM, SCHED_PCT };
+enum sched_kind { SCHED_RR, SCHED_RANDOM, SCHED_PCT, SCHED_GUIDED };
+
+/* SCHED_GUIDED (minimize): run the current task as long as it can run, else the
+ * lowest tid; and at each guide event's instruction count switch to its task. */
+struct guide_event { uint64_t at; int tid; };
+void sched_set_guide(const struct guide_event *ev, int n);
+/* Called at every decision with the task chosen and the one the guided policy would
+ * have chosen (set while replaying to extract a record's deviations). */
+extern void (*sched_trace)(uint64_t now, int chosen, int canonical);
+/* Called when a guide event switches tasks (minimize explains the switches). */
+extern void (*sched_guide_applied)(uint64_t at, struct task *from, struct task *to);
 
 struct sched_options {
     enum sched_kind kind;

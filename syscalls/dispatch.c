@@ -31,6 +31,8 @@ static const char *name_of(int nr)
     return NULL;
 }
 
+const char *syscall_name(int nr) { return name_of(nr); }
+
 static void format_ret(struct strbuf *sb, const struct syscall_def *d, struct syscall *sc)
 {
     if (sc->ret == RET_NORETURN) { sb_puts(sb, "?"); return; }

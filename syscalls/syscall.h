@@ -48,6 +48,8 @@ extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[]
     futex_syscalls[], pipe_syscalls[], timer_syscalls[];
 
 void syscalls_init(void);
+/* The name of a system call number, or NULL. */
+const char *syscall_name(int nr);
 /* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret.
  * False when the call blocked: it is kept in the task (syscall_resume finishes it). */
 bool syscall_dispatch(struct syscall *sc);

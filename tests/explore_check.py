@@ -85,6 +85,31 @@ def mode_shard(a, tmp):
         fail("merged shards %r differ from the whole %r" % (table(merged), table(whole)))
 
 
+def mode_minimize(a, tmp):
+    summary = explore(a.uniemu, ["--runs", "300"], a.prog, tmp)
+    crashes = [o for o in summary["outcomes"] if "SEGV" in o["outcome"]]
+    if not crashes:
+        fail("no crash among the outcomes")
+    for o in crashes[:3]:
+        rec = os.path.join(tmp, o["record"])
+        small = rec + ".min"
+        rc, out, err = run([a.uniemu, "minimize", rec, "-o", small])
+        text = out.decode(errors="replace")
+        print(text.rstrip())
+        m = [l for l in text.splitlines() if l.startswith("minimized: ")]
+        if rc != 0 or not m:
+            fail("minimize %s: status %d %s" % (o["record"], rc, err.decode(errors="replace")[-300:]))
+            continue
+        n = int(m[0].split()[1])
+        if n > 2:
+            fail("%s minimized to %d preemptions (at most 2 wanted)" % (o["record"], n))
+        if "critical pair" not in text and n:
+            fail("no critical pair named")
+        rc, out, err = run([a.uniemu, "replay", small])
+        if "%016x" % fnv(err, fnv(out)) != o["output_hash"] or rc != o["status"]:
+            fail("the minimized record replays to another outcome")
+
+
 def mode_stop(a, tmp):
     summary = explore(a.uniemu, ["--runs", "200", "--stop-on", "crash"], a.prog, tmp)
     if summary["runs"] > 2:
@@ -94,7 +119,7 @@ def mode_stop(a, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uniemu", required=True)
-    ap.add_argument("mode", choices=["outcomes", "shard", "stop"])
+    ap.add_argument("mode", choices=["outcomes", "shard", "stop", "minimize"])
     ap.add_argument("rest", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     sep = a.rest.index("--") if "--" in a.rest else None

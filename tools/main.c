@@ -2,6 +2,7 @@
 #include "scheduler/run.h"
 #include "scheduler/record.h"
 #include "tools/explore.h"
+#include "tools/minimize.h"
 #include "syscalls/syscall.h"
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +24,7 @@ static void usage(FILE *out)
             "       uniemu replay [--strace[=FILE]] [-s N] FILE\n"
             "       uniemu explore [--runs N] [--jobs J] [--sched S] [--out DIR] [--stop-on crash|new]\n"
             "                      [--shard K/N] PROGRAM [ARGS...]   |   uniemu explore --merge DIR...\n"
+            "       uniemu minimize RECORD -o OUT\n"
             "\n"
             "Runs a static x86-64 Linux program inside the emulator, deterministically.\n"
             "record also writes FILE: the program, its arguments, environment and options,\n"
@@ -177,6 +179,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (!strcmp(argv[1], "replay")) return cmd_replay(argc, argv);
     if (!strcmp(argv[1], "explore")) return cmd_explore(argc, argv);
+    if (!strcmp(argv[1], "minimize")) return cmd_minimize(argc, argv);
     bool record = !strcmp(argv[1], "record");
     if (strcmp(argv[1], "run") != 0 && !record) {
         fprintf(stderr, "uniemu: unknown command '%s' (try: uniemu run PROGRAM)\n", argv[1]);
