@@ -1,5 +1,6 @@
 #include "core/addr_space.h"
 #include "core/cpu.h"
+#include "core/det.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@ static uint32_t uc_prot_of(int prot)
     return p;
 }
 
+bool as_aslr;
+
 struct addr_space *as_create(void)
 {
     struct addr_space *as = calloc(1, sizeof *as);
@@ -23,6 +26,18 @@ struct addr_space *as_create(void)
     if (uc_open(UC_ARCH_X86, UC_MODE_64, &as->uc) != UC_ERR_OK) { free(as); return NULL; }
     as->refs = 1;
     as->mmap_base = MMAP_BASE;
+    as->stack_top = STACK_TOP;
+    if (as_aslr) {
+        /* Linux x86-64's ranges: the stack top moves down by up to 16 GiB, the mmap base
+         * lies below the stack's room (rlimit, guard gap, its random range) by up to
+         * 2^28 pages more, brk starts up to 32 MiB further (mm/util.c, arch/x86/mm). */
+        uint64_t stack_rnd = (det_layout_random() % 0x400000ULL) << 12;
+        uint64_t mmap_rnd = (det_layout_random() % (1ULL << 28)) << 12;
+        as->stack_top = STACK_TOP - stack_rnd;
+        uint64_t gap = (8ULL << 20) + (256 * PAGE_SIZE) + (0x400000ULL << 12);
+        as->mmap_base = PAGE_DOWN(TASK_SIZE_64 - gap - mmap_rnd);
+        as->brk_random = (det_layout_random() % 0x2000ULL) << 12;
+    }
     if (cpu_init(as) != 0) { uc_close(as->uc); free(as); return NULL; }
     return as;
 }
@@ -53,6 +68,8 @@ struct addr_space *as_clone(struct addr_space *src)
     as->brk_start = src->brk_start;
     as->brk_cur = src->brk_cur;
     as->mmap_base = src->mmap_base;
+    as->stack_top = src->stack_top;
+    as->brk_random = src->brk_random;
     as->vmas = calloc(src->nvmas ? src->nvmas : 1, sizeof *as->vmas);
     if (!as->vmas) goto fail;
     as->cap = src->nvmas ? src->nvmas : 1;

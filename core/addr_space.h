@@ -42,6 +42,8 @@ struct addr_space {
     size_t nvmas, cap;
     uint64_t brk_start, brk_cur;
     uint64_t mmap_base;      /* anonymous mmaps grow down from below here */
+    uint64_t stack_top;      /* the initial stack ends here */
+    uint64_t brk_random;     /* added to the start of brk */
     int refs;
     struct shared_file_map *shared;
     size_t nshared;
@@ -49,6 +51,9 @@ struct addr_space {
     void *loaded;            /* the task whose registers are in the engine now */
 };
 
+/* With as_aslr set, each new address space (a program, an execve) gets a layout drawn
+ * from the seed within Linux's own ranges: stack top, mmap base, brk. */
+extern bool as_aslr;
 struct addr_space *as_create(void);
 void as_put(struct addr_space *as);
 /* A new engine holding a copy of every mapping and its contents (fork). NULL on error. */

@@ -19,6 +19,8 @@ void det_random(void *buf, size_t len);
 #define DET_UPTIME_AT_START_NS (1000ULL * 1000000000ULL)
 /* The scheduler's own random stream (separate from the guest's). */
 uint64_t det_sched_random(void);
+/* The address layout's own stream (--aslr). */
+uint64_t det_layout_random(void);
 /* Virtual nanoseconds since boot: retired instructions plus accumulated sleeps. */
 uint64_t det_now_ns(void);
 /* CLOCK_MONOTONIC: det_now_ns() plus the uptime at start. */

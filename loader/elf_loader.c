@@ -169,7 +169,7 @@ int elf_load(struct addr_space *as, const char *path, const char *abs_path, stru
     lp->phent = sizeof(Elf64_Phdr);
     lp->phnum = phnum;
     lp->load_bias = bias;
-    lp->brk = eh.e_type == ET_DYN ? STATIC_PIE_BRK : hi;
+    lp->brk = (eh.e_type == ET_DYN ? STATIC_PIE_BRK : bias + hi) + as->brk_random;
     as->brk_start = as->brk_cur = lp->brk;
     rc = 0;
 out:
@@ -187,9 +187,9 @@ uint64_t elf_build_stack(struct addr_space *as, const struct loaded_program *lp,
     if (strings > 4 * 1024 * 1024) return 0;   /* like E2BIG past a quarter of the 8 MiB rlimit */
 
     /* Strings at the top: argv then envp then the program's name, then 8 zero bytes. */
-    uint64_t p = STACK_TOP - strings;
+    uint64_t p = as->stack_top - strings;
     uint64_t stack_lo = PAGE_DOWN(p) - STACK_EXPAND;
-    if (as_map(as, stack_lo, STACK_TOP - stack_lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN,
+    if (as_map(as, stack_lo, as->stack_top - stack_lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN,
                "[stack]", 0, 0, 0))
         return 0;
     uint64_t *argv_at = calloc(argc + 1, 8), *envp_at = calloc(envc + 1, 8);

@@ -352,6 +352,7 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
 {
     det_init(opt->seed);
     syscalls_init();
+    as_aslr = opt->aslr;
     char exe[PATH_MAX];
     if (opt->exe_override) snprintf(exe, sizeof exe, "%s", opt->exe_override);
     else if (!realpath(prog, exe)) {

@@ -186,7 +186,7 @@ static int finish(struct job *j, int *status, char *desc, size_t n)
 
 static int usage_explore(void)
 {
-    fprintf(stderr, "usage: uniemu explore [--runs N] [--jobs J] [--sched S] [--quantum N] [--first-seed S]\n"
+    fprintf(stderr, "usage: uniemu explore [--runs N] [--jobs J] [--sched S] [--quantum N] [--first-seed S] [--aslr]\n"
                     "                      [--out DIR] [--stop-on crash|new] [--shard K/N] PROGRAM [ARGS...]\n"
                     "       uniemu explore --merge DIR... [--out DIR]\n");
     return 2;
@@ -250,6 +250,7 @@ int cmd_explore(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--")) { i++; break; }
         if (!strcmp(a, "--merge")) { merge = true; continue; }
+        if (!strcmp(a, "--aslr")) { opt.aslr = true; continue; }
         if (!v) return usage_explore();
         i++;
         if (!strcmp(a, "--runs")) runs = strtoull(v, NULL, 10);

@@ -36,6 +36,7 @@ static void usage(FILE *out)
             "  -s N, --strace-strsize=N\n"
             "                    show at most N bytes of each string in the log (default 32)\n"
             "  --seed N          seed for getrandom, AT_RANDOM and scheduling (default 0)\n"
+            "  --aslr            a random address layout (stack, mmap base, brk) from the seed\n"
             "  --sched S         how threads take turns: rr, random (default), pct[:D[:H]]\n"
             "                    (PCT with depth D, default 3, change points in the first H\n"
             "                    instructions, default 1000000)\n"
@@ -91,6 +92,7 @@ static int parse_run_options(int argc, char **argv, int i, struct run_options *o
             if (!v || !*v) { fprintf(stderr, "uniemu: record: -o needs a file\n"); return -1; }
             opt->record_path = v;
         } else if (record && !strcmp(a, "--no-embed")) opt->record_no_embed = true;
+        else if (!strcmp(a, "--aslr")) opt->aslr = true;
         else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || parse_u64(v, &opt->seed)) { fprintf(stderr, "uniemu: --seed needs a number\n"); return -1; }
@@ -153,6 +155,7 @@ static int cmd_replay(int argc, char **argv)
     struct rec_run run;
     if (rec_replay_load(argv[i], &run) != 0) { rec_run_free(&run); return 2; }
     opt.seed = run.seed;
+    opt.aslr = run.aslr;
     opt.sched.kind = (enum sched_kind)run.sched_kind;
     opt.sched.quantum = run.quantum;
     opt.sched.pct_depth = run.pct_depth;

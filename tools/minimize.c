@@ -107,6 +107,7 @@ static int run_child(bool replay, const struct guide_event *ev, int n, const cha
         if (o < 0 || e < 0 || in < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(2);
         struct run_options opt = { 0 };
         opt.seed = rr.seed;
+        opt.aslr = rr.aslr;
         opt.exe_override = rr.exe_path;
         opt.execfn = rr.execfn;
         opt.sched.quantum = rr.quantum;
