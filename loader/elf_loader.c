@@ -178,7 +178,7 @@ out:
     return rc;
 }
 
-uint64_t elf_build_stack(struct addr_space *as, const struct loaded_program *lp, char *const argv[],
+uint64_t elf_build_stack(struct addr_space *as, struct loaded_program *lp, char *const argv[],
                          char *const envp[], const char *execfn)
 {
     size_t argc = 0, envc = 0, strings = 8 + strlen(execfn) + 1;
@@ -209,6 +209,7 @@ uint64_t elf_build_stack(struct addr_space *as, const struct loaded_program *lp,
     p -= 16;
     uint64_t random_at = p;
     guest_poke(as, p, rnd, 16);
+    lp->random_at = random_at;
 
     uint64_t auxv[][2] = {
         { AT_IGNORE, 0 },           /* where Linux puts AT_SYSINFO_EHDR: no vDSO here */

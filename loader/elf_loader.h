@@ -11,6 +11,7 @@ struct loaded_program {
     uint64_t phdr, phent, phnum;   /* for the aux vector */
     uint64_t load_bias;            /* 0 for ET_EXEC */
     uint64_t brk;
+    uint64_t random_at;            /* where elf_build_stack put AT_RANDOM's 16 bytes */
 };
 
 /* Maps the program's segments (named abs_path in /proc/self/maps), the vdso area and
@@ -20,6 +21,6 @@ int elf_load(struct addr_space *as, const char *path, const char *abs_path, stru
 
 /* Maps the stack and writes argc, argv, envp and the aux vector; returns the initial
  * stack pointer, or 0 when it does not fit. execfn is the path as given to exec. */
-uint64_t elf_build_stack(struct addr_space *as, const struct loaded_program *lp, char *const argv[],
+uint64_t elf_build_stack(struct addr_space *as, struct loaded_program *lp, char *const argv[],
                          char *const envp[], const char *execfn);
 #endif

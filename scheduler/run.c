@@ -348,7 +348,8 @@ static int run_all(void)
     }
 }
 
-int run_program(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt)
+int run_prepare(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt,
+                struct prepared_run *pr)
 {
     det_init(opt->seed);
     syscalls_init();
@@ -383,7 +384,23 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     cpu_set(t->as, R_RSP, sp);
     cpu_set(t->as, R_RIP, lp.entry);
     cpu_set(t->as, R_RFLAGS, 0x202);
+    pr->task = t;
+    pr->random_at = lp.random_at;
+    return 0;
+}
 
+int run_prepared(struct prepared_run *pr, const struct run_options *opt)
+{
+    struct task *t = pr->task;
+    /* A prepared program may run under another seed than it was loaded with: its
+     * random streams start again, and AT_RANDOM's bytes are the new seed's (the only
+     * part of the initial state that depends on it, without --aslr). */
+    if (opt->seed != det_seed()) {
+        det_init(opt->seed);
+        unsigned char rnd[16];
+        det_random(rnd, sizeof rnd);
+        guest_poke(t->as, pr->random_at, rnd, sizeof rnd);
+    }
     if (sched_init(&opt->sched) != 0) { tasks_free_all(); return 2; }
     first_process = t->proc;
     sched_add(t);
@@ -397,4 +414,11 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
     tasks_free_all();
     first_process = NULL;
     return status;
+}
+
+int run_program(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt)
+{
+    struct prepared_run pr;
+    int rc = run_prepare(prog, argv, envp, opt, &pr);
+    return rc ? rc : run_prepared(&pr, opt);
 }

@@ -28,6 +28,14 @@ struct run_options {
  * when a signal killed it, or 126/127 when the program cannot be loaded. */
 int run_program(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt);
 
+/* run_program in two steps, so that explore loads a program once and forks for each
+ * seed: run_prepare loads it (0, or the status of a failure); run_prepared runs it
+ * with opt's seed and scheduler (without --aslr the layout does not depend on the seed). */
+struct prepared_run { struct task *task; uint64_t random_at; };
+int run_prepare(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt,
+                struct prepared_run *pr);
+int run_prepared(struct prepared_run *pr, const struct run_options *opt);
+
 /* Ends the task (exit) or its whole process (exit_group) with a wait status. */
 void task_exit(struct task *t, int wait_status, bool whole_process);
 /* The crash report on stderr for a fault that kills. */

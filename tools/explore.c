@@ -9,6 +9,8 @@
 #include "scheduler/record.h"
 #include "scheduler/run.h"
 #include "syscalls/syscall.h"
+#include "syscalls/fdtable.h"
+#include "scheduler/task.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +37,8 @@ struct outcome {
 };
 
 static struct outcome *outcomes;
+/* The program loaded once in the explore process; each run forks from it. */
+static struct prepared_run *prepared;
 static int noutcomes;
 
 struct job {
@@ -137,6 +141,14 @@ static void child_run(const struct run_options *base, const char *prog, char *co
     int err = open(j->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (out < 0 || err < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(2);
+    if (prepared) {
+        /* The prepared guest's stdin, stdout and stderr are duplicates made when it was
+         * loaded: point them at this run's files. */
+        for (int k = 0; k < 3; k++) {
+            struct open_file *f = prepared->task->files->fd[k].f;
+            if (f && f->stdio) dup2(k, f->host_fd);
+        }
+    }
     struct run_options opt = *base;
     opt.seed = seed;
     char desc[OUTCOME_MAX];
@@ -145,7 +157,14 @@ static void child_run(const struct run_options *base, const char *prog, char *co
     opt.record_path = record_path;
     opt.execfn = prog;
     desc[0] = 0;
-    int status = run_program(prog, argv, environ, &opt);
+    int status;
+    if (prepared) {
+        /* Recording starts here, before the first instruction, as in a fresh run. */
+        if (record_path && rec_record_start(record_path, prepared->task->proc->exe, argv, environ, &opt, true) != 0) _exit(2);
+        status = run_prepared(prepared, &opt);
+    } else {
+        status = run_program(prog, argv, environ, &opt);
+    }
     fflush(NULL);
     dprintf(wfd, "%d\t%s\n", status, desc);
     _exit(0);
@@ -302,6 +321,16 @@ int cmd_explore(int argc, char **argv)
     for (int k = 0; k < jobs; k++) {
         snprintf(slots[k].out, sizeof slots[k].out, "%s/out%d", tmp, k);
         snprintf(slots[k].err, sizeof slots[k].err, "%s/err%d", tmp, k);
+    }
+    /* Load the program once; every run is then a fork of this process (the address
+     * layout must not depend on the seed: not with --aslr). */
+    static struct prepared_run pr;
+    if (!opt.aslr) {
+        struct run_options popt = opt;
+        popt.execfn = prog;
+        int rc = run_prepare(prog, pargv, environ, &popt, &pr);
+        if (rc) return rc;
+        prepared = &pr;
     }
     bool tty = isatty(2);
     uint64_t next = 0, done = 0;
