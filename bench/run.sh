@@ -72,3 +72,18 @@ if [ -n "${BASE:-}" ]; then
         echo
     done
 fi
+
+# explore: runs per second on small racy programs, 1 and 2 worker processes.
+echo "### explore (200 runs each)"
+echo
+echo "| program | --jobs | mean time [ms] | runs per second |"
+echo "|---|---:|---:|---:|"
+for prog in "build/tests/guest/clone3_freed.musl" "build/tests/guest/race_counter.musl 2000"; do
+    for j in 1 2; do
+        hyperfine -N --warmup 1 --runs "${RUNS:-5}" --export-json "$out/explore.json" \
+            "build/uniemu explore --runs 200 --jobs $j $prog" >/dev/null
+        ms=$(python3 -c "import json,sys; print('%.0f' % (json.load(open(sys.argv[1]))['results'][0]['mean']*1000))" "$out/explore.json")
+        echo "| \`$prog\` | $j | $ms | $(python3 -c "print(round(200000/$ms))") |"
+    done
+done
+echo
