@@ -138,6 +138,27 @@ def enc_varint(v):
             return bytes(out)
 
 
+def mode_noembed(a, tmp):
+    prog = os.path.join(tmp, "prog")
+    shutil.copy(a.prog[0], prog)
+    rec = os.path.join(tmp, "small.rec")
+    full = os.path.join(tmp, "full.rec")
+    x = run([a.uniemu, "record", "--no-embed", "-o", rec, prog] + a.prog[1:], tmp)
+    run([a.uniemu, "record", "-o", full, prog] + a.prog[1:], tmp)
+    print("record sizes: %d bytes without the program, %d with it" % (os.path.getsize(rec), os.path.getsize(full)))
+    if os.path.getsize(rec) >= os.path.getsize(full):
+        fail("--no-embed did not make the record smaller")
+    y = run([a.uniemu, "replay", rec], tmp)
+    if x != y:
+        fail("--no-embed record does not replay to the same run")
+    with open(prog, "ab") as f:
+        f.write(b"changed")
+    rc, out, err = run([a.uniemu, "replay", rec], tmp)
+    print("program changed: status %d, %s" % (rc, err.decode(errors="replace").strip()))
+    if rc != 2 or b"not the recorded program" not in err:
+        fail("a changed program was not refused")
+
+
 def mode_diverge(a, tmp):
     rec = os.path.join(tmp, "run.rec")
     run([a.uniemu, "record", "-o", rec, "--sched", "random", "--seed", "3"] + a.prog, tmp)
@@ -178,7 +199,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uniemu", required=True)
     ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
-    ap.add_argument("mode", choices=["same", "inputs", "corrupt", "diverge"])
+    ap.add_argument("mode", choices=["same", "inputs", "corrupt", "diverge", "noembed"])
     ap.add_argument("prog", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     a.uniemu = os.path.abspath(a.uniemu)
