@@ -6,6 +6,7 @@
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
 #include "scheduler/record.h"
+#include "scheduler/explain.h"
 #include "syscalls/fdtable.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
@@ -30,6 +31,7 @@
 #define RUN_BUDGET (1ULL << 24)
 
 static struct process *first_process;
+FILE *diag_out;
 
 static void log_task_end(struct task *t, int wait_status)
 {
@@ -111,7 +113,7 @@ static void thread_end(struct task *t, int wait_status)
     sched_remove(t);
     if (t->as) {
         if (t->as->loaded == t) t->as->loaded = NULL;
-        if (t->as->refs == 1) mm_writeback(t->as, 0, TASK_SIZE_64);
+        if (t->as->refs == 1) { mm_writeback(t->as, 0, TASK_SIZE_64); explain_forget(t->as); }
         as_put(t->as);
         t->as = NULL;
     }
@@ -198,27 +200,29 @@ void report_fault(struct task *t, const struct fault *f)
     struct addr_space *as = t->as;
     struct strbuf name = { 0 };
     sb_signame(&name, f->signo);
-    fprintf(stderr, "uniemu: pid %d killed by %s (%s, %s)", t->proc->pid, name.p,
+    fprintf(DIAG, "uniemu: pid %d killed by %s (%s, %s)", t->proc->pid, name.p,
             si_code_name(f->signo, f->code), fault_words(f));
-    if (f->access) fprintf(stderr, ": %s of %#llx", f->access, (unsigned long long)f->addr);
-    fputc('\n', stderr);
+    if (f->access) fprintf(DIAG, ": %s of %#llx", f->access, (unsigned long long)f->addr);
+    fputc('\n', DIAG);
     char text[160];
     int len = 0;
     if (cpu_disasm(as, f->rip, text, sizeof text, &len) == 0)
-        fprintf(stderr, "  at %#llx: %s\n", (unsigned long long)f->rip, text);
+        fprintf(DIAG, "  at %#llx: %s\n", (unsigned long long)f->rip, text);
     else
-        fprintf(stderr, "  at %#llx: (code not readable)\n", (unsigned long long)f->rip);
+        fprintf(DIAG, "  at %#llx: (code not readable)\n", (unsigned long long)f->rip);
     if (f->access) {
         const struct vma *v = as_find(as, f->addr);
-        if (v) fprintf(stderr, "  %#llx lies in %llx-%llx %c%c%c %s\n", (unsigned long long)f->addr,
+        if (v) fprintf(DIAG, "  %#llx lies in %llx-%llx %c%c%c %s\n", (unsigned long long)f->addr,
                        (unsigned long long)v->start, (unsigned long long)v->end, v->prot & PROT_READ ? 'r' : '-',
                        v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-', v->name ? v->name : "[anon]");
-        else fprintf(stderr, "  %#llx is not inside any mapping\n", (unsigned long long)f->addr);
+        else fprintf(DIAG, "  %#llx is not inside any mapping\n", (unsigned long long)f->addr);
+        explain_address(t, f->addr);
     }
     for (int r = 0; r <= R_R15; r++)
-        fprintf(stderr, "  %-3s %016llx%s", greg_names[r], (unsigned long long)cpu_get(as, r), r % 4 == 3 ? "\n" : "");
-    fprintf(stderr, "  rip %016llx  eflags %08llx  fs_base %016llx\n", (unsigned long long)f->rip,
+        fprintf(DIAG, "  %-3s %016llx%s", greg_names[r], (unsigned long long)cpu_get(as, r), r % 4 == 3 ? "\n" : "");
+    fprintf(DIAG, "  rip %016llx  eflags %08llx  fs_base %016llx\n", (unsigned long long)f->rip,
             (unsigned long long)cpu_get(as, R_RFLAGS), (unsigned long long)cpu_get(as, R_FS_BASE));
+    explain_tasks_and_backtrace(t);
     sb_free(&name);
 }
 
@@ -277,14 +281,14 @@ static const char *wait_words(const struct task *t)
 
 static void report_deadlock(void)
 {
-    fprintf(stderr, "uniemu: deadlock: every live task is blocked and nothing can wake one\n");
+    fprintf(DIAG, "uniemu: deadlock: every live task is blocked and nothing can wake one\n");
     for (int i = 0; i < ntasks; i++) {
         struct task *t = all_tasks[i];
         if (t->state == TASK_DEAD) continue;
-        fprintf(stderr, "  pid %d tid %d %s", t->proc->pid, t->tid, wait_words(t));
-        if (t->wait == WAIT_FUTEX) fprintf(stderr, " at %#llx", (unsigned long long)t->wait_addr);
-        if (t->in_syscall) fprintf(stderr, " (in syscall %d, %s)", t->sc.nr, t->log_head.len ? t->log_head.p : "");
-        fputc('\n', stderr);
+        fprintf(DIAG, "  pid %d tid %d %s", t->proc->pid, t->tid, wait_words(t));
+        if (t->wait == WAIT_FUTEX) fprintf(DIAG, " at %#llx", (unsigned long long)t->wait_addr);
+        if (t->in_syscall) fprintf(DIAG, " (in syscall %d, %s)", t->sc.nr, t->log_head.len ? t->log_head.p : "");
+        fputc('\n', DIAG);
     }
 }
 
@@ -412,6 +416,7 @@ int run_prepared(struct prepared_run *pr, const struct run_options *opt)
     if (opt->outcome) tasks_describe(opt->outcome, opt->outcome_size);
     sched_fini();
     tasks_free_all();
+    explain_forget_all();
     first_process = NULL;
     return status;
 }

@@ -38,6 +38,11 @@ int run_prepared(struct prepared_run *pr, const struct run_options *opt);
 
 /* Ends the task (exit) or its whole process (exit_group) with a wait status. */
 void task_exit(struct task *t, int wait_status, bool whole_process);
+/* Where uniemu's own words about the guest go (crash reports, warnings, deadlocks):
+ * stderr unless set (explore and minimize keep them out of the guest's output). */
+#include <stdio.h>
+extern FILE *diag_out;
+#define DIAG (diag_out ? diag_out : stderr)
 /* The crash report on stderr for a fault that kills. */
 struct fault;
 void report_fault(struct task *t, const struct fault *f);

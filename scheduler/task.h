@@ -128,7 +128,8 @@ struct task {
     bool log_unfinished;         /* "<unfinished ...>" was printed for it */
     enum { EXIT_NONE, EXIT_THREAD, EXIT_GROUP } exit_pending;  /* exit or exit_group was called */
     int exit_status;
-    bool exec_done;              /* execve replaced the program: registers are fresh */
+    bool exec_done;
+    char clone_note[512];        /* what was wrong with the stack it was created with */              /* execve replaced the program: registers are fresh */
 };
 
 /* The first task of the first process. */

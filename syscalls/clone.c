@@ -7,6 +7,7 @@
 #include "scheduler/run.h"
 #include "scheduler/task.h"
 #include "scheduler/record.h"
+#include "scheduler/explain.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
 #include "core/guest_mem.h"
@@ -125,8 +126,10 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
     cpu_ctx_set(c->ctx, R_RAX, 0);
     cpu_ctx_set(c->ctx, R_RCX, rip);
     cpu_ctx_set(c->ctx, R_R11, cpu_get(t->as, R_RFLAGS));
-    if (r->clone3 ? r->stack != 0 : r->stack != 0)
+    if (r->stack != 0) {
         cpu_ctx_set(c->ctx, R_RSP, r->clone3 ? r->stack + r->stack_size : r->stack);
+        explain_clone_stack(t, c, r->stack, r->stack_size, r->clone3);
+    }
     if (flags & CLONE_SETTLS) cpu_ctx_set(c->ctx, R_FS_BASE, r->tls);
     c->sigmask = t->sigmask;
 
@@ -298,7 +301,7 @@ static void exec_commit(struct task *t, struct addr_space *as, uint64_t sp, uint
 
     struct addr_space *old = t->as;
     if (old->loaded == t) old->loaded = NULL;
-    if (old->refs == 1) mm_writeback(old, 0, TASK_SIZE_64);
+    if (old->refs == 1) { mm_writeback(old, 0, TASK_SIZE_64); explain_forget(old); }
     as_put(old);
     t->as = as;
     cpu_ctx_free(t->ctx);

@@ -1,6 +1,7 @@
 /* Memory: brk, mmap, munmap, mprotect, mremap, madvise, msync. The layout follows Linux
  * with ASLR off: mappings are placed top-down below the mmap base. */
 #include "syscalls/syscall.h"
+#include "scheduler/explain.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/task.h"
 #include "core/addr_space.h"
@@ -156,6 +157,7 @@ static int64_t sys_mmap(struct syscall *sc)
     if (rc) return rc;
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
     if (f && type != MAP_PRIVATE && (rc = remember_shared(as, at, len, off, f->host_fd))) { as_unmap(as, at, len); return rc; }
+    explain_map_event(t, "mmap", at, at + len);
     if (f && S_ISREG(st.st_mode)) {
         /* Whole pages past the end of the file: an access there is SIGBUS on Linux. */
         uint64_t in_file = (uint64_t)st.st_size > off ? PAGE_UP((uint64_t)st.st_size - off) : 0;
@@ -168,6 +170,8 @@ static int64_t sys_munmap(struct syscall *sc)
 {
     uint64_t addr = sc->a[0], len = sc->a[1];
     if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr + PAGE_UP(len) > TASK_SIZE_64 || addr + len < addr) return -EINVAL;
+    explain_check_taken(sc->t, "unmaps", addr, addr + PAGE_UP(len));
+    explain_map_event(sc->t, "munmap", addr, addr + PAGE_UP(len));
     forget_shared(sc->t->as, addr, addr + PAGE_UP(len));
     return as_unmap(sc->t->as, addr, PAGE_UP(len));
 }
@@ -180,7 +184,10 @@ static int64_t sys_mprotect(struct syscall *sc)
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
     if (len == 0) return 0;
     if (addr + len < addr) return -ENOMEM;
-    return as_protect(sc->t->as, addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+    if (!(prot & PROT_WRITE)) explain_check_taken(sc->t, "takes write access from", addr, addr + len);
+    int rc = as_protect(sc->t->as, addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+    if (!rc) explain_map_event(sc->t, "mprotect", addr, addr + len);
+    return rc;
 }
 
 static int64_t sys_mremap(struct syscall *sc)
@@ -194,6 +201,8 @@ static int64_t sys_mremap(struct syscall *sc)
     if (old_len == 0 || !as_range_mapped(as, old, old + old_len)) return -EFAULT;
     const struct vma *v = as_find(as, old);
     if (v->end < old + old_len) return -EFAULT;   /* must lie in one mapping */
+    explain_check_taken(sc->t, "moves or shrinks", old, old + old_len);
+    explain_map_event(sc->t, "mremap", old, old + old_len);
     struct vma keep = *v;
     if (!(flags & MREMAP_FIXED)) {
         if (new_len <= old_len) {

@@ -195,12 +195,14 @@ REPORT_HEAD = re.compile(rb"^uniemu: pid \d+ killed by SIG")
 
 
 def strip_child_reports(err):
-    """Drops uniemu's crash reports (a head line and its indented lines) from stderr:
-    natively a child killed by a signal prints nothing."""
+    """Drops uniemu's crash reports (a head line and its indented lines) and its
+    warnings from stderr: natively a child killed by a signal prints nothing."""
     out, skipping = [], False
     for line in err.splitlines(keepends=True):
         if REPORT_HEAD.match(line):
             skipping = True
+            continue
+        if line.startswith(b"uniemu: warning: "):
             continue
         if skipping and line.startswith(b"  "):
             continue
@@ -350,7 +352,7 @@ def main():
                     help="comma-separated SCHED:SEED list; uniemu runs once per schedule, "
                          "each compared with the native run (default random:0)")
     ap.add_argument("--child-reports", action="store_true",
-                    help="ignore uniemu's crash reports of killed processes in its stderr")
+                    help="ignore uniemu's crash reports of killed processes and its warnings in its stderr")
     ap.add_argument("prog", nargs=argparse.REMAINDER, help="-- PROG ARGS...")
     args = ap.parse_args()
     args.schedules = [x for x in args.schedules.split(",") if x]

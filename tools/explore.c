@@ -149,6 +149,7 @@ static void child_run(const struct run_options *base, const char *prog, char *co
             if (f && f->stdio) dup2(k, f->host_fd);
         }
     }
+    diag_out = fopen("/dev/null", "w");   /* uniemu's own words are not the guest's output */
     struct run_options opt = *base;
     opt.seed = seed;
     char desc[OUTCOME_MAX];

@@ -3,6 +3,7 @@
 #include "scheduler/record.h"
 #include "tools/explore.h"
 #include "tools/minimize.h"
+#include "scheduler/explain.h"
 #include "syscalls/syscall.h"
 #include <errno.h>
 #include <signal.h>
@@ -37,6 +38,7 @@ static void usage(FILE *out)
             "                    show at most N bytes of each string in the log (default 32)\n"
             "  --seed N          seed for getrandom, AT_RANDOM and scheduling (default 0)\n"
             "  --aslr            a random address layout (stack, mmap base, brk) from the seed\n"
+            "  --warn=none       no warnings at the moment of a mistake (default: --warn=all)\n"
             "  --sched S         how threads take turns: rr, random (default), pct[:D[:H]]\n"
             "                    (PCT with depth D, default 3, change points in the first H\n"
             "                    instructions, default 1000000)\n"
@@ -93,6 +95,8 @@ static int parse_run_options(int argc, char **argv, int i, struct run_options *o
             opt->record_path = v;
         } else if (record && !strcmp(a, "--no-embed")) opt->record_no_embed = true;
         else if (!strcmp(a, "--aslr")) opt->aslr = true;
+        else if (!strcmp(a, "--warn=none")) explain_warnings = false;
+        else if (!strcmp(a, "--warn=all") || !strcmp(a, "--warn")) explain_warnings = true;
         else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
             const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || parse_u64(v, &opt->seed)) { fprintf(stderr, "uniemu: --seed needs a number\n"); return -1; }

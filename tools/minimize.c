@@ -105,6 +105,7 @@ static int run_child(bool replay, const struct guide_event *ev, int n, const cha
         int o = open(outf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), e = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (o < 0 || e < 0 || in < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(2);
+        diag_out = fopen("/dev/null", "w");   /* uniemu's own words are not the guest's output */
         struct run_options opt = { 0 };
         opt.seed = rr.seed;
         opt.aslr = rr.aslr;
