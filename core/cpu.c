@@ -30,7 +30,7 @@ struct block_count { uint64_t addr; uint32_t size, insns; };
 enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC };
 
 struct cpu_state {
-    uc_hook h_block, h_syscall, h_mem, h_intr;
+    uc_hook h_block, h_syscall, h_mem, h_intr, h_code, h_rw;
     csh cs;
     cs_insn *insn;
     uint64_t icount, deadline;
@@ -38,6 +38,16 @@ struct cpu_state {
     uint64_t split_block, split_size;  /* ... inside this block */
     uint64_t last_block, last_size;    /* the block running now (for rdtsc) */
     uint32_t last_insns;
+    /* Tracing */
+    int trace_tid;
+    uint64_t run_base;       /* det_insns() when this run started */
+    uint64_t run_before;     /* icount when this run started */
+    uint64_t insn_in_block;  /* index of the traced instruction in its block */
+    bool have_pending;       /* an instruction line waits for its register changes */
+    char trace_line[320];
+    char mem_lines[1024];    /* memory accesses of the pending instruction */
+    size_t mem_len;
+    uint64_t regs[R_NREGS];
     enum pending pending;
     struct fault fault;
     struct block_count cache[BLOCK_CACHE_SIZE];
@@ -84,6 +94,50 @@ static __attribute__((noinline)) uint64_t insn_addr_in_block(struct cpu_state *s
     return left ? a : 0;
 }
 
+/* ---- tracing ---- */
+
+struct cpu_trace cpu_trace;
+
+void cpu_trace_task(struct addr_space *as, int tid) { as->cpu->trace_tid = tid; }
+
+static bool traced(const struct cpu_state *st, uint64_t addr, uint64_t icount)
+{
+    if (!st->trace_tid) return false;   /* uniemu's own set-up code (enter_user_mode) */
+    if (cpu_trace.tid && cpu_trace.tid != st->trace_tid) return false;
+    if (addr < cpu_trace.lo || (cpu_trace.hi && addr >= cpu_trace.hi)) return false;
+    if (icount < cpu_trace.from || (cpu_trace.to && icount >= cpu_trace.to)) return false;
+    return true;
+}
+
+/* The number of the instruction at the start of the current block, counted from 1. */
+static uint64_t block_first_icount(const struct cpu_state *st)
+{
+    return st->run_base + (st->icount - st->run_before) - st->last_insns + 1;
+}
+
+static void flush_pending(struct cpu_state *st, uc_engine *uc)
+{
+    static const char *const names[] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10",
+                                         "r11", "r12", "r13", "r14", "r15", "rip", "rflags", "fs_base", "gs_base" };
+    static const int ucr[] = { UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RSI,
+                               UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_RSP, UC_X86_REG_R8, UC_X86_REG_R9,
+                               UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14,
+                               UC_X86_REG_R15, UC_X86_REG_RIP, UC_X86_REG_EFLAGS, UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE };
+    char diff[512] = "";
+    size_t at = 0;
+    for (int r = 0; r < R_NREGS; r++) {
+        uint64_t v = 0;
+        uc_reg_read(uc, ucr[r], &v);
+        if (r != R_RIP && v != st->regs[r] && st->have_pending && at < sizeof diff - 40)
+            at += (size_t)snprintf(diff + at, sizeof diff - at, " %s=%#llx", names[r], (unsigned long long)v);
+        st->regs[r] = v;
+    }
+    if (st->have_pending) fprintf(cpu_trace.out, "%s%s%s\n%s", st->trace_line, at ? "  ;" : "", diff, st->mem_lines);
+    st->have_pending = false;
+    st->mem_len = 0;
+    st->mem_lines[0] = 0;
+}
+
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     struct cpu_state *st = user;
@@ -115,6 +169,57 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     st->last_block = addr;
     st->last_size = size;
     st->last_insns = n;
+    if (cpu_trace.block && traced(st, addr, block_first_icount(st)))
+        fprintf(cpu_trace.out, "%d %llu %#llx  block size %u, %u instructions\n", st->trace_tid,
+                (unsigned long long)block_first_icount(st), (unsigned long long)addr, size, n);
+}
+
+static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    struct cpu_state *st = user;
+    flush_pending(st, uc);
+    st->insn_in_block = addr == st->last_block ? 0 : st->insn_in_block + 1;
+    uint64_t icount = block_first_icount(st) + st->insn_in_block;
+    if (!cpu_trace.insn || !traced(st, addr, icount)) return;
+    uint8_t bytes[16];
+    size_t n = size < sizeof bytes ? size : sizeof bytes;
+    if (uc_mem_read(uc, addr, bytes, n) != UC_ERR_OK) n = 0;
+    char hex[64] = "", text[160] = "(bad)";
+    for (size_t i = 0; i < n; i++) snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", bytes[i]);
+    const uint8_t *code = bytes;
+    size_t left = n;
+    uint64_t a = addr;
+    if (n && cs_disasm_iter(st->cs, &code, &left, &a, st->insn))
+        snprintf(text, sizeof text, "%.31s%s%.120s", st->insn->mnemonic, st->insn->op_str[0] ? " " : "", st->insn->op_str);
+    snprintf(st->trace_line, sizeof st->trace_line, "%d %llu %#llx  %-30s %s", st->trace_tid, (unsigned long long)icount,
+             (unsigned long long)addr, hex, text);
+    st->have_pending = true;
+}
+
+static void on_rw(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+    struct cpu_state *st = user;
+    uint64_t pc = 0;
+    uc_reg_read(uc, UC_X86_REG_RIP, &pc);
+    uint64_t icount = block_first_icount(st) + st->insn_in_block;
+    if (!traced(st, pc, icount)) return;
+    uint64_t v = (uint64_t)value;
+    if (type == UC_MEM_READ) {
+        v = 0;
+        uc_mem_read(uc, addr, &v, size > 8 ? 8 : (size_t)size);
+    }
+    char line[160];
+    snprintf(line, sizeof line, "%d %llu %#llx  mem %s %#llx size %d value %#llx\n", st->trace_tid, (unsigned long long)icount,
+             (unsigned long long)pc, type == UC_MEM_READ ? "read " : "write", (unsigned long long)addr, size,
+             (unsigned long long)(size >= 8 ? v : v & ((1ULL << (8 * size)) - 1)));
+    /* With the instruction trace, accesses follow their instruction's line. */
+    size_t n = strlen(line);
+    if (cpu_trace.insn && st->have_pending && st->mem_len + n < sizeof st->mem_lines) {
+        memcpy(st->mem_lines + st->mem_len, line, n + 1);
+        st->mem_len += n;
+    } else if (!cpu_trace.insn || !st->have_pending) {
+        fputs(line, cpu_trace.out);
+    }
 }
 
 static void on_syscall(uc_engine *uc, void *user)
@@ -308,6 +413,11 @@ int cpu_init(struct addr_space *as)
     uc_hook_add(uc, &st->h_syscall, UC_HOOK_INSN, (void *)on_syscall, st, 1, 0, UC_X86_INS_SYSCALL);
     uc_hook_add(uc, &st->h_mem, UC_HOOK_MEM_INVALID, (void *)on_bad_mem, st, 1, 0);
     uc_hook_add(uc, &st->h_intr, UC_HOOK_INTR, (void *)on_interrupt, st, 1, 0);
+    /* Per-instruction and memory hooks cost much: only when a trace asks for them. */
+    if (cpu_trace.insn || cpu_trace.mem)
+        uc_hook_add(uc, &st->h_code, UC_HOOK_CODE, (void *)on_code, st, 1, 0);
+    if (cpu_trace.mem)
+        uc_hook_add(uc, &st->h_rw, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_rw, st, 1, 0);
     as->cpu = st;
     static bool checked;
     if (!checked) { checked = true; check_exception_marker(as); }
@@ -379,6 +489,8 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
 {
     struct cpu_state *st = as->cpu;
     uint64_t rip = cpu_get(as, R_RIP), before = st->icount;
+    st->run_base = det_insns();
+    st->run_before = before;
     st->pending = PEND_NONE;
     st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
     uc_err err = uc_emu_start(as->uc, rip, 0, 0, 0);
@@ -401,6 +513,7 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
         err = uc_emu_start(as->uc, cpu_get(as, R_RIP), until, 0, 0);
         if (st->pending == PEND_NONE && cpu_get(as, R_RIP) == until) st->pending = PEND_SPLIT;
     }
+    if (st->have_pending) flush_pending(st, as->uc);
     det_add_insns(st->icount - before);
     return finish_run(st, as, err, f);
 }

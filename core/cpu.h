@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 struct addr_space;
 
 enum greg {
@@ -27,6 +28,19 @@ struct fault {
     uint64_t rip;       /* the faulting instruction */
     const char *access; /* "read", "write", "execute" or NULL */
 };
+
+/* Instruction, block and memory traces (--trace): on when any kind is set, before the
+ * first engine is made (the hooks they need are added then, and only then). */
+struct cpu_trace {
+    bool insn, block, mem;
+    uint64_t lo, hi;         /* addresses traced: [lo, hi) */
+    int tid;                 /* only this task (0: all) */
+    uint64_t from, to;       /* instruction counts traced: [from, to) */
+    FILE *out;
+};
+extern struct cpu_trace cpu_trace;
+/* The task whose instructions the next cpu_run executes (for the trace lines). */
+void cpu_trace_task(struct addr_space *as, int tid);
 
 /* Sets up the engine of a new address space: CPU model, hooks. 0 or -1. */
 int cpu_init(struct addr_space *as);

@@ -334,6 +334,7 @@ static int run_all(void)
         struct fault f;
         uint64_t before = det_insns(), cpu_left = timers_cpu_budget(t->proc);
         if (cpu_left < budget) budget = cpu_left;   /* a CPU-time timer fires exactly then */
+        cpu_trace_task(t->as, t->tid);
         enum stop_reason why = cpu_run(t->as, budget, &f);
         t->proc->cpu_insns += det_insns() - before;
         switch (why) {

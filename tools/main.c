@@ -4,6 +4,7 @@
 #include "tools/explore.h"
 #include "tools/minimize.h"
 #include "scheduler/explain.h"
+#include "core/cpu.h"
 #include "syscalls/syscall.h"
 #include <errno.h>
 #include <signal.h>
@@ -39,6 +40,9 @@ static void usage(FILE *out)
             "  --seed N          seed for getrandom, AT_RANDOM and scheduling (default 0)\n"
             "  --aslr            a random address layout (stack, mmap base, brk) from the seed\n"
             "  --warn=none       no warnings at the moment of a mistake (default: --warn=all)\n"
+            "  --trace=K[,K]     trace each insn (with the registers it changed), block, or mem\n"
+            "                    access; --trace-file F, --trace-range A-B (addresses),\n"
+            "                    --trace-task TID, --trace-window N-M (instruction counts)\n"
             "  --sched S         how threads take turns: rr, random (default), pct[:D[:H]]\n"
             "                    (PCT with depth D, default 3, change points in the first H\n"
             "                    instructions, default 1000000)\n"
@@ -95,6 +99,32 @@ static int parse_run_options(int argc, char **argv, int i, struct run_options *o
             opt->record_path = v;
         } else if (record && !strcmp(a, "--no-embed")) opt->record_no_embed = true;
         else if (!strcmp(a, "--aslr")) opt->aslr = true;
+        else if (!strncmp(a, "--trace=", 8)) {
+            char kinds[64];
+            snprintf(kinds, sizeof kinds, "%s", a + 8);
+            for (char *k = strtok(kinds, ","); k; k = strtok(NULL, ",")) {
+                if (!strcmp(k, "insn")) cpu_trace.insn = true;
+                else if (!strcmp(k, "block")) cpu_trace.block = true;
+                else if (!strcmp(k, "mem")) cpu_trace.mem = true;
+                else { fprintf(stderr, "uniemu: --trace takes insn, block, mem (comma-separated)\n"); return -1; }
+            }
+        } else if (!strcmp(a, "--trace-file") || !strcmp(a, "--trace-range") || !strcmp(a, "--trace-task") ||
+                   !strcmp(a, "--trace-window")) {
+            const char *v = i + 1 < argc ? argv[++i] : NULL;
+            unsigned long long x, y;
+            if (!v) { fprintf(stderr, "uniemu: %s needs a value\n", a); return -1; }
+            if (a[8] == 'f') {
+                if (!(cpu_trace.out = fopen(v, "we"))) { fprintf(stderr, "uniemu: %s: %s\n", v, strerror(errno)); return -1; }
+            } else if (a[8] == 't') {
+                cpu_trace.tid = atoi(v);
+            } else if (sscanf(v, "%lli-%lli", &x, &y) == 2 && x < y) {
+                if (a[8] == 'r') { cpu_trace.lo = x; cpu_trace.hi = y; }
+                else { cpu_trace.from = x; cpu_trace.to = y; }
+            } else {
+                fprintf(stderr, "uniemu: %s takes A-B (numbers, 0x for hex)\n", a);
+                return -1;
+            }
+        }
         else if (!strcmp(a, "--warn=none")) explain_warnings = false;
         else if (!strcmp(a, "--warn=all") || !strcmp(a, "--warn")) explain_warnings = true;
         else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
@@ -194,6 +224,7 @@ int main(int argc, char **argv)
     }
     struct run_options opt = { 0 };
     opt.sched.kind = SCHED_RANDOM;
+    cpu_trace.out = stderr;
     int i = parse_run_options(argc, argv, 2, &opt, record);
     if (i < 0) return 2;
     if (record && !opt.record_path) { fprintf(stderr, "uniemu: record: -o FILE is required\n"); return 2; }
