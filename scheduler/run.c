@@ -7,6 +7,7 @@
 #include "scheduler/signals.h"
 #include "scheduler/record.h"
 #include "scheduler/explain.h"
+#include "scheduler/timeline.h"
 #include "syscalls/fdtable.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
@@ -103,6 +104,12 @@ static void thread_end(struct task *t, int wait_status)
     if (t->state == TASK_DEAD) return;
     syscall_abandon(t);
     log_task_end(t, wait_status);
+    if (timeline_on) {
+        char what[64];
+        if (WIFSIGNALED(wait_status)) snprintf(what, sizeof what, "killed by SIG%s", sigabbrev_np(WTERMSIG(wait_status)));
+        else snprintf(what, sizeof what, "exited with %d", WEXITSTATUS(wait_status));
+        timeline_event(t->tid, 'x', what);
+    }
     struct process *p = t->proc;
     if (t->clear_child_tid && t->as && t->as->refs > 1) {
         /* CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (join). */
@@ -337,6 +344,7 @@ static int run_all(void)
         cpu_trace_task(t->as, t->tid);
         enum stop_reason why = cpu_run(t->as, budget, &f);
         t->proc->cpu_insns += det_insns() - before;
+        timeline_run(t->tid, before, det_insns());
         switch (why) {
         case STOP_SYSCALL:
             do_syscall(t);

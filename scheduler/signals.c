@@ -1,6 +1,7 @@
 #include "scheduler/signals.h"
 #include "scheduler/run.h"
 #include "scheduler/sched.h"
+#include "scheduler/timeline.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
 #include "core/guest_mem.h"
@@ -118,6 +119,15 @@ static const char *code_name(const siginfo_t *si)
 
 void sig_log(struct task *t, const siginfo_t *si)
 {
+    if (timeline_on) {
+        struct strbuf tl = { 0 };
+        sb_signame(&tl, si->si_signo);
+        bool fault = si->si_code > 0 && (si->si_signo == SIGSEGV || si->si_signo == SIGBUS || si->si_signo == SIGILL ||
+                                         si->si_signo == SIGFPE);
+        if (fault) sb_printf(&tl, " at address %p", si->si_addr);
+        timeline_event(t->tid, fault ? 'f' : 'g', tl.p);
+        sb_free(&tl);
+    }
     if (!strace_out) return;
     struct strbuf sb = { 0 }, name = { 0 };
     sb_signame(&name, si->si_signo);

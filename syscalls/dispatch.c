@@ -6,6 +6,7 @@
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
 #include "scheduler/record.h"
+#include "scheduler/timeline.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,16 @@ static int first_out_arg(const struct syscall_def *d, int nargs)
 
 /* Writes the log line of a finished call: whole, or as "<... name resumed>" when its
  * head was already printed as unfinished. */
+static void timeline_call(struct syscall *sc)
+{
+    if (!timeline_on) return;
+    const char *name = name_of(sc->nr);
+    char text[96];
+    if (sc->ret == RET_NORETURN) snprintf(text, sizeof text, "%s", name ? name : "?");
+    else snprintf(text, sizeof text, "%s = %lld", name ? name : "?", (long long)sc->ret);
+    timeline_event(sc->t->tid, 's', text);
+}
+
 static void log_call(struct syscall *sc)
 {
     struct task *t = sc->t;
@@ -157,6 +168,7 @@ bool syscall_dispatch(struct syscall *sc)
         if (strace_out) keep_log_head(sc);
         return false;
     }
+    timeline_call(sc);
     if (!strace_out) return true;
     struct strbuf line = { 0 };
     const char *name = name_of(sc->nr);
@@ -191,6 +203,7 @@ bool syscall_resume(struct task *t)
         sc->ret = t->wake_result;
     }
     t->in_syscall = false;
+    timeline_call(sc);
     if (strace_out) log_call(sc);
     return true;
 }

@@ -5,6 +5,8 @@
 #include "tools/minimize.h"
 #include "scheduler/explain.h"
 #include "core/cpu.h"
+#include "scheduler/timeline.h"
+#include <fcntl.h>
 #include "syscalls/syscall.h"
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +29,7 @@ static void usage(FILE *out)
             "       uniemu explore [--runs N] [--jobs J] [--sched S] [--out DIR] [--stop-on crash|new]\n"
             "                      [--shard K/N] PROGRAM [ARGS...]   |   uniemu explore --merge DIR...\n"
             "       uniemu minimize RECORD -o OUT\n"
+            "       uniemu timeline RECORD -o OUT.html\n"
             "\n"
             "Runs a static x86-64 Linux program inside the emulator, deterministically.\n"
             "record also writes FILE: the program, its arguments, environment and options,\n"
@@ -207,6 +210,48 @@ static int cmd_replay(int argc, char **argv)
     return status;
 }
 
+/* uniemu timeline RECORD -o OUT.html: replays the record (its output thrown away) and
+ * draws what each task did. */
+static int cmd_timeline(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        else if (!in) in = argv[i];
+        else { in = NULL; break; }
+    }
+    if (!in || !out) { fprintf(stderr, "usage: uniemu timeline RECORD -o OUT.html\n"); return 2; }
+    struct rec_run run;
+    if (rec_replay_load(in, &run) != 0) { rec_run_free(&run); return 2; }
+    struct run_options opt = { 0 };
+    opt.seed = run.seed;
+    opt.aslr = run.aslr;
+    opt.sched.kind = (enum sched_kind)run.sched_kind;
+    opt.sched.quantum = run.quantum;
+    opt.sched.pct_depth = run.pct_depth;
+    opt.sched.pct_horizon = run.pct_horizon;
+    opt.exe_override = run.exe_path;
+    opt.execfn = run.execfn;
+    int keep = dup(2), null = open("/dev/null", O_WRONLY);
+    if (keep < 0 || null < 0) return 2;
+    fflush(NULL);
+    dup2(null, 1);
+    dup2(null, 2);
+    timeline_on = true;
+    int status = run_program(run.bin_file, run.argv, run.envp, &opt);
+    fflush(NULL);
+    dup2(keep, 2);
+    const char *name = strrchr(run.exe_path, '/');
+    char title[512];
+    snprintf(title, sizeof title, "%s (seed %llu, status %d)", name ? name + 1 : run.exe_path, (unsigned long long)run.seed, status);
+    int rc = timeline_write_html(out, title);
+    timeline_free();
+    rec_run_free(&run);
+    if (rc) { fprintf(stderr, "uniemu: %s: %s\n", out, strerror(errno)); return 2; }
+    if (status == REPLAY_DIVERGED) { fprintf(stderr, "uniemu: %s: the replay diverged; the timeline stops there\n", in); return REPLAY_DIVERGED; }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) { usage(stderr); return 2; }
@@ -217,6 +262,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "replay")) return cmd_replay(argc, argv);
     if (!strcmp(argv[1], "explore")) return cmd_explore(argc, argv);
     if (!strcmp(argv[1], "minimize")) return cmd_minimize(argc, argv);
+    if (!strcmp(argv[1], "timeline")) return cmd_timeline(argc, argv);
     bool record = !strcmp(argv[1], "record");
     if (strcmp(argv[1], "run") != 0 && !record) {
         fprintf(stderr, "uniemu: unknown command '%s' (try: uniemu run PROGRAM)\n", argv[1]);
