@@ -554,6 +554,27 @@ int cpu_disasm(struct addr_space *as, uint64_t addr, char *buf, size_t n, int *l
 
 uint64_t cpu_hwcap(void) { return 0x178bfbff; }
 
+int cpu_insns_before(struct addr_space *as, uint64_t rip, uint64_t out[], int max)
+{
+    /* x86 cannot be decoded backwards: walk forward from the start of the block that
+     * was running, which is where the faulting instruction is. */
+    struct cpu_state *st = as->cpu;
+    if (!(st->last_block <= rip && rip < st->last_block + st->last_size)) return 0;
+    uint8_t buf[4096];
+    if (st->last_size > sizeof buf || uc_mem_read(as->uc, st->last_block, buf, st->last_size) != UC_ERR_OK) return 0;
+    const uint8_t *code = buf;
+    size_t left = st->last_size;
+    uint64_t a = st->last_block, seen[64];
+    int n = 0;
+    while (a < rip && left && n < 64) {
+        seen[n++] = a;
+        if (!cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) return 0;
+    }
+    int from = n > max ? n - max : 0;
+    for (int i = from; i < n; i++) out[i - from] = seen[i];
+    return n - from;
+}
+
 /* ---- saved CPU contexts: one per task, so tasks can share an engine ---- */
 
 struct cpu_ctx { uc_context *uc; };

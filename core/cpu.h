@@ -71,6 +71,8 @@ void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512]);
 /* After a CPU exception the guest survives (a signal handler ran): let the engine take
  * the next exception normally (works around Unicorn #1883). */
 void cpu_clear_exception(struct addr_space *as);
+/* Up to max addresses of the instructions just before rip in its basic block. */
+int cpu_insns_before(struct addr_space *as, uint64_t rip, uint64_t out[], int max);
 /* AT_HWCAP for the emulated CPU model (CPUID.1:EDX). */
 uint64_t cpu_hwcap(void);
 #endif

@@ -124,10 +124,11 @@ void explain_clone_stack(struct task *parent, struct task *child, uint64_t stack
         if (below && below->end == PAGE_UP(stack) && stack - below->start <= size + 64)
             snprintf(note, sizeof note,
                      "clone3's clone_args.stack is %#llx, the END of the mapping [%#llx, %#llx) (the top of the "
-                     "stack block, it seems); the kernel starts the child at stack + stack_size = %#llx, %#llx bytes "
-                     "(%llu KiB) past that end, outside any mapping: `stack` must be the block's lowest address",
+                     "stack block, it seems); the kernel starts the child at stack + stack_size = %#llx, %llu KiB "
+                     "(stack_size) past the end of the block, outside any mapping: `stack` must be the block's "
+                     "lowest address",
                      (unsigned long long)stack, (unsigned long long)below->start, (unsigned long long)below->end,
-                     (unsigned long long)sp, (unsigned long long)(sp - below->end), (unsigned long long)((sp - below->end) >> 10));
+                     (unsigned long long)sp, (unsigned long long)(size >> 10));
     }
     if (!note[0])
         snprintf(note, sizeof note, "the child's stack pointer %#llx (from %s) lies outside any mapping",
@@ -154,13 +155,15 @@ void explain_address(struct task *t, uint64_t addr)
                     (unsigned long long)(addr - below->end), (unsigned long long)below->start,
                     (unsigned long long)below->end, below->name ? below->name : "[anon]");
     }
-    for (int i = h ? h->n - 1 : -1; i >= 0; i--) {
+    /* Its history, newest first: who mapped, protected, moved or unmapped it. */
+    int shown = 0;
+    for (int i = h ? h->n - 1 : -1; i >= 0 && shown < 5; i--) {
         struct map_event *e = &h->ev[i];
         if (addr < e->start || addr >= e->end) continue;
-        fprintf(DIAG, "  it was last covered by %s of [%#llx, %#llx) by task %d at instruction %llu, from %#llx\n",
-                e->what, (unsigned long long)e->start, (unsigned long long)e->end, e->tid,
-                (unsigned long long)e->insns, (unsigned long long)e->rip);
-        break;
+        fprintf(DIAG, "  it was %s covered by %s of [%#llx, %#llx) by task %d at instruction %llu, from %#llx\n",
+                shown ? "before that" : "last", e->what, (unsigned long long)e->start, (unsigned long long)e->end,
+                e->tid, (unsigned long long)e->insns, (unsigned long long)e->rip);
+        shown++;
     }
     if (t->clone_note[0]) {
         uint64_t sp = task_sp(t);

@@ -213,6 +213,11 @@ void report_fault(struct task *t, const struct fault *f)
     fputc('\n', DIAG);
     char text[160];
     int len = 0;
+    uint64_t before[4];
+    int nb = cpu_insns_before(as, f->rip, before, 4);
+    for (int i = 0; i < nb; i++)
+        if (cpu_disasm(as, before[i], text, sizeof text, &len) == 0)
+            fprintf(DIAG, "     %#llx: %s\n", (unsigned long long)before[i], text);
     if (cpu_disasm(as, f->rip, text, sizeof text, &len) == 0)
         fprintf(DIAG, "  at %#llx: %s\n", (unsigned long long)f->rip, text);
     else
