@@ -57,7 +57,8 @@ static void usage(FILE *out)
             "\n"
             "Exit status: the first process's own, 128+N when signal N killed it, 126 when it\n"
             "cannot be loaded, 127 when it does not exist, 125 for a deadlock (every thread\n"
-            "blocked for ever) or a decisions file that does not fit, 2 for a usage error.\n");
+            "blocked for ever) or a decisions file that does not fit, 124 when a replay\n"
+            "departs from its record, 2 for a usage error.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
