@@ -16,6 +16,9 @@
 #define MMAP_BASE         0x7ffff7fff000ULL  /* TASK_SIZE - 128 MiB gap */
 #define STATIC_PIE_BRK    0x555555555000ULL  /* ELF_ET_DYN_BASE, brk of a static-PIE */
 #define MMAP_MIN_ADDR     0x10000ULL
+#define STACK_RLIMIT      (8ULL << 20)       /* RLIMIT_STACK's default */
+#define STACK_GUARD_GAP   (256 * PAGE_SIZE)  /* Linux's stack_guard_gap */
+#define STACK_GROW_STEP   (256 * 1024ULL)
 
 struct uc_struct;
 struct cpu_state;
@@ -73,6 +76,11 @@ void as_block_access(struct addr_space *as, uint64_t start, uint64_t len);
 uint64_t as_find_free(struct addr_space *as, uint64_t len, uint64_t below);
 bool as_range_free(struct addr_space *as, uint64_t start, uint64_t len);
 const struct vma *as_find(const struct addr_space *as, uint64_t addr);
+/* Grows a MAP_GROWSDOWN mapping (the stack) down over addr, as Linux does for an access
+ * below it within the stack rlimit and not closer than the guard gap to the mapping
+ * below. True when addr is mapped now. Safe inside a Unicorn memory hook: it only adds
+ * an engine region below the stack's. */
+bool as_grow_stack(struct addr_space *as, uint64_t addr);
 /* True when [start,end) is fully covered by mappings. */
 bool as_range_mapped(const struct addr_space *as, uint64_t start, uint64_t end);
 #endif

@@ -1,5 +1,6 @@
 #include "core/guest_mem.h"
 #include "core/addr_space.h"
+#include "core/cpu.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,10 +22,20 @@ static size_t accessible(struct addr_space *as, uint64_t addr, size_t len, int n
     return ok;
 }
 
+/* Like accessible, but a range running below the stack first grows it, as the kernel's
+ * copy_to_user/copy_from_user do (a read() into a large stack buffer not yet touched). */
+static bool accessible_growing(struct addr_space *as, uint64_t addr, size_t len, int need)
+{
+    size_t ok = accessible(as, addr, len, need);
+    if (ok == len) return true;
+    if (!as_grow_stack(as, addr + ok)) return false;
+    return accessible(as, addr, len, need) == len;
+}
+
 int guest_read(struct addr_space *as, uint64_t addr, void *dst, size_t len)
 {
     if (len == 0) return 0;
-    if (addr + len < addr || accessible(as, addr, len, PROT_READ) < len) return -EFAULT;
+    if (addr + len < addr || !accessible_growing(as, addr, len, PROT_READ)) return -EFAULT;
     return uc_mem_read(as->uc, addr, dst, len) == UC_ERR_OK ? 0 : -EFAULT;
 }
 
@@ -38,12 +49,26 @@ size_t guest_read_partial(struct addr_space *as, uint64_t addr, void *dst, size_
 
 void (*guest_mem_observer)(uint64_t addr, const void *data, size_t len);
 
+/* Unicorn keeps translated code when the host side writes memory (uc_mem_write does not
+ * invalidate it): a read() into executable memory would leave the old code running
+ * (tests/guest/code_write.c). Drop the translations of what was written over. */
+static void written(struct addr_space *as, uint64_t addr, const void *src, size_t len)
+{
+    for (uint64_t a = addr; a - addr < len;) {
+        const struct vma *v = as_find(as, a);
+        if (!v) break;
+        if (v->prot & PROT_EXEC) { cpu_flush_code(as, addr, addr + len); break; }
+        a = v->end;
+    }
+    if (guest_mem_observer) guest_mem_observer(addr, src, len);
+}
+
 int guest_write(struct addr_space *as, uint64_t addr, const void *src, size_t len)
 {
     if (len == 0) return 0;
-    if (addr + len < addr || accessible(as, addr, len, PROT_WRITE) < len) return -EFAULT;
+    if (addr + len < addr || !accessible_growing(as, addr, len, PROT_WRITE)) return -EFAULT;
     if (uc_mem_write(as->uc, addr, src, len) != UC_ERR_OK) return -EFAULT;
-    if (guest_mem_observer) guest_mem_observer(addr, src, len);
+    written(as, addr, src, len);
     return 0;
 }
 
@@ -62,7 +87,7 @@ int guest_zero(struct addr_space *as, uint64_t addr, size_t len)
 int guest_poke(struct addr_space *as, uint64_t addr, const void *src, size_t len)
 {
     if (uc_mem_write(as->uc, addr, src, len) != UC_ERR_OK) return -EFAULT;
-    if (guest_mem_observer) guest_mem_observer(addr, src, len);
+    written(as, addr, src, len);
     return 0;
 }
 

@@ -25,9 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define STACK_RLIMIT (8ULL << 20)
-#define STACK_GUARD_GAP (256 * PAGE_SIZE)
-#define STACK_GROW_STEP (256 * 1024ULL)
 /* Instructions per run of the engine; a run also ends at every syscall. */
 #define RUN_BUDGET (1ULL << 24)
 
@@ -146,31 +143,6 @@ void task_exit(struct task *t, int wait_status, bool whole_process)
 void task_kill(struct task *t, int sig)
 {
     task_exit(t, sig & 0x7f, true);
-}
-
-/* Linux grows a stack mapping down when an access lands below it, within the stack
- * rlimit and not closer than the guard gap to the mapping below. */
-static bool grow_stack(struct addr_space *as, uint64_t addr)
-{
-    size_t i = 0;
-    while (i < as->nvmas && as->vmas[i].end <= addr) i++;
-    if (i == as->nvmas) return false;
-    const struct vma *v = &as->vmas[i];
-    if (!(v->flags & MAP_GROWSDOWN) || addr >= v->start) return false;
-    if (v->end - PAGE_DOWN(addr) > STACK_RLIMIT) return false;
-    uint64_t floor = i > 0 ? as->vmas[i - 1].end + STACK_GUARD_GAP : MMAP_MIN_ADDR;
-    if (floor > PAGE_DOWN(addr)) return false;
-    /* Linux grows the stack to the faulting page. Each growth here is a new Unicorn
-     * region, and Unicorn's region allocation is linear in their number: a deep
-     * recursion growing 4 KiB at a time cost 12 s for 8 MiB (measured). Grow in
-     * 256 KiB-aligned steps instead, within the rlimit and the guard gap: only
-     * /proc/self/maps can tell. */
-    uint64_t start = PAGE_DOWN(addr) & ~(STACK_GROW_STEP - 1);
-    if (v->end - start > STACK_RLIMIT) start = v->end - STACK_RLIMIT;
-    if (start < floor) start = floor;
-    if (start > PAGE_DOWN(addr)) start = PAGE_DOWN(addr);
-    struct vma copy = *v;
-    return as_map(as, start, copy.start - start, copy.prot, copy.flags, copy.name, 0, 0, 0) == 0;
 }
 
 static const char *si_code_name(int signo, int code)
@@ -359,7 +331,6 @@ static int run_all(void)
             sched_preempted(t);
             break;
         case STOP_FAULT:
-            if (f.signo == SIGSEGV && f.code == SEGV_MAPERR && grow_stack(t->as, f.addr)) break;
             sig_fault(t, &f);
             break;
         }

@@ -177,7 +177,7 @@ class Runner:
 
     def uniemu(self, label, extra=(), sched=None):
         sched = sched or self.args.schedules[0]
-        argv = [self.args.uniemu, "run"] + sched_args(sched) + list(extra) + self.args.prog
+        argv = [self.args.uniemu, "run"] + sched_args(sched) + self.args.uniemu_opt + list(extra) + self.args.prog
         rc, out, err, tree = self.run(label, argv)
         if self.args.child_reports:
             err = strip_child_reports(err)
@@ -351,6 +351,8 @@ def main():
     ap.add_argument("--schedules", default="random:0",
                     help="comma-separated SCHED:SEED list; uniemu runs once per schedule, "
                          "each compared with the native run (default random:0)")
+    ap.add_argument("--uniemu-opt", action="append", default=[], metavar="OPT",
+                    help="an option given to every uniemu run (e.g. --trace=insn); repeatable")
     ap.add_argument("--child-reports", action="store_true",
                     help="ignore uniemu's crash reports of killed processes and its warnings in its stderr")
     ap.add_argument("prog", nargs=argparse.REMAINDER, help="-- PROG ARGS...")
