@@ -664,6 +664,27 @@ void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512])
     for (int i = 0; i < 16; i++) uc_reg_write(uc, UC_X86_REG_XMM0 + i, fx + 160 + 16 * i);
 }
 
+/* The FPU state Linux gives a new program and a signal handler (fpstate_init): x87
+ * control word 0x37f (all exceptions masked, 64-bit precision, round to nearest), all
+ * x87 registers empty, MXCSR 0x1f80, XMM registers zero. Unicorn starts its CPU with
+ * FCW 0 and MXCSR 0 (24-bit x87 precision, every exception unmasked). */
+void cpu_fpu_init(struct addr_space *as)
+{
+    uint8_t fx[512] = { 0 };
+    fx[0] = 0x7f; fx[1] = 0x03;
+    fx[24] = 0x80; fx[25] = 0x1f;
+    cpu_set_fxsave(as, fx);
+}
+
+void cpu_start_user(struct addr_space *as, uint64_t sp, uint64_t entry)
+{
+    for (int r = 0; r < R_NREGS; r++) cpu_set(as, r, 0);
+    cpu_set(as, R_RSP, sp);
+    cpu_set(as, R_RIP, entry);
+    cpu_set(as, R_RFLAGS, 0x202);
+    cpu_fpu_init(as);
+}
+
 /* Unicorn 2.1.1 never clears its "exception in progress" marker after an exception
  * handled in a hook (upstream #1883): the next #DE/#UD becomes a double fault and the
  * one after ends the run silently (probe: three divisions by zero gave intno 0, 8, none).

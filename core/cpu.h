@@ -68,6 +68,11 @@ uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r);
 /* The x87/SSE state in FXSAVE layout (512 bytes), for signal frames. */
 void cpu_get_fxsave(struct addr_space *as, uint8_t fx[512]);
 void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512]);
+/* The x87/SSE state Linux gives a new program and a signal handler. */
+void cpu_fpu_init(struct addr_space *as);
+/* The registers at a program's entry, as Linux leaves them: all zero but rsp and rip,
+ * flags 0x202, the FPU in its initial state. */
+void cpu_start_user(struct addr_space *as, uint64_t sp, uint64_t entry);
 /* After a CPU exception the guest survives (a signal handler ran): let the engine take
  * the next exception normally (works around Unicorn #1883). */
 void cpu_clear_exception(struct addr_space *as);

@@ -368,11 +368,7 @@ int run_prepare(const char *prog, char *const argv[], char *const envp[], const 
         tasks_free_all();
         return 126;
     }
-    /* The registers at entry, as Linux leaves them: all zero but rsp and rip. */
-    for (int r = 0; r < R_NREGS; r++) cpu_set(t->as, r, 0);
-    cpu_set(t->as, R_RSP, sp);
-    cpu_set(t->as, R_RIP, lp.entry);
-    cpu_set(t->as, R_RFLAGS, 0x202);
+    cpu_start_user(t->as, sp, lp.entry);
     pr->task = t;
     pr->random_at = lp.random_at;
     return 0;

@@ -442,6 +442,7 @@ static bool setup_frame(struct task *t, int sig, const siginfo_t *info, const st
 
     cpu_set(as, R_RSP, frame);
     cpu_set(as, R_RIP, ka->handler);
+    cpu_fpu_init(as);   /* the handler starts with a fresh FPU; rt_sigreturn restores it */
     cpu_set(as, R_RDI, (uint64_t)sig);
     cpu_set(as, R_RSI, frame + offsetof(struct k_rt_sigframe, info));
     cpu_set(as, R_RDX, frame + offsetof(struct k_rt_sigframe, uc));

@@ -307,10 +307,7 @@ static void exec_commit(struct task *t, struct addr_space *as, uint64_t sp, uint
     cpu_ctx_free(t->ctx);
     t->ctx = cpu_ctx_new(as);
     as->loaded = t;
-    for (int r = 0; r < R_NREGS; r++) cpu_set(as, r, 0);
-    cpu_set(as, R_RSP, sp);
-    cpu_set(as, R_RIP, entry);
-    cpu_set(as, R_RFLAGS, 0x202);
+    cpu_start_user(as, sp, entry);
     t->exec_done = true;
     t->clear_child_tid = 0;
     free(p->exe);
