@@ -25,6 +25,9 @@ static const int uc_reg_of[R_NREGS] = {
 /* Instruction counts of translated blocks, decoded once with Capstone. Direct-mapped:
  * a miss only costs a decode. */
 #define BLOCK_CACHE_SIZE 16384
+/* insns holds the count, and this bit when the block has an instruction that reads or
+ * resets the FPU's exception flags (fold_fp_flags runs before it). */
+#define BLOCK_FP_FLAGS 0x80000000u
 struct block_count { uint64_t addr; uint32_t size, insns; };
 
 enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC };
@@ -51,9 +54,72 @@ struct cpu_state {
     uint64_t regs[R_NREGS];
     enum pending pending;
     struct fault fault;
+    uc_context *fp_ctx;      /* scratch for fold_fp_flags */
     struct block_count cache[BLOCK_CACHE_SIZE];
 };
 
+
+/* ---- FPU exception flags ----
+ * QEMU 5.0's SSE and x87 helpers leave the exception flags in softfloat's own status
+ * (sse_status, fp_status) and never copy them to MXCSR or the x87 status word (later
+ * QEMU does, after each operation): fetestexcept after 1.0/0.0 said nothing. uniemu
+ * copies them over, and clears softfloat's, at the start of each block that holds an
+ * instruction reading the flags (stmxcsr, fnstsw, fxsave...) or setting them (ldmxcsr,
+ * fnclex, fldenv, fxrstor...), and before the signal frame is written or read back. Code
+ * without such instructions pays nothing. The softfloat flag bytes live at fixed offsets
+ * of a saved context (found by diffing contexts around a division by zero; checked by
+ * tests/unicorn_probes.c). */
+#define CTX_FP_STATUS_FLAGS  766   /* env->fp_status.float_exception_flags (x87) */
+#define CTX_SSE_STATUS_FLAGS 798   /* env->sse_status.float_exception_flags */
+
+static bool reads_fp_flags(const char *m)
+{
+    static const char *const names[] = {
+        "stmxcsr", "ldmxcsr", "fnstsw", "fstsw", "fnstenv", "fstenv", "fnsave", "fsave", "fnclex",
+        "fclex", "fninit", "finit", "fldenv", "frstor", "fxsave", "fxsave64", "fxrstor", "fxrstor64",
+        "xsave", "xsave64", "xsaveopt", "xsaveopt64", "xsavec", "xsavec64", "xrstor", "xrstor64",
+    };
+    if (m[0] != 's' && m[0] != 'l' && m[0] != 'f' && m[0] != 'x') return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(m, names[i])) return true;
+    return false;
+}
+
+/* softfloat's flag bits -> the x86 ones (IE 1, DE 2, ZE 4, OE 8, UE 16, PE 32). */
+static unsigned x86_flags_of(uint8_t sf)
+{
+    return (sf & 0x01 ? 0x01 : 0) |           /* invalid */
+           (sf & 0x04 ? 0x04 : 0) |           /* divide by zero */
+           (sf & 0x08 ? 0x08 : 0) |           /* overflow */
+           (sf & 0x10 ? 0x10 : 0) |           /* underflow */
+           (sf & 0x20 ? 0x20 : 0) |           /* inexact */
+           (sf & 0x80 ? 0x30 : 0);            /* output flushed to zero: underflow, inexact */
+}
+
+static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
+{
+    if (!st->fp_ctx && uc_context_alloc(uc, &st->fp_ctx) != UC_ERR_OK) { st->fp_ctx = NULL; return; }
+    uc_context_save(uc, st->fp_ctx);
+    uint8_t *raw = (uint8_t *)st->fp_ctx;
+    uint8_t x87 = raw[CTX_FP_STATUS_FLAGS], sse = raw[CTX_SSE_STATUS_FLAGS];
+    if (!x87 && !sse) return;
+    raw[CTX_FP_STATUS_FLAGS] = raw[CTX_SSE_STATUS_FLAGS] = 0;
+    uc_context_restore(uc, st->fp_ctx);
+    if (sse) {
+        uint32_t mxcsr = 0;
+        uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+        mxcsr |= x86_flags_of(sse);
+        uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+    }
+    if (x87) {
+        uint64_t fsw = 0, fcw = 0;
+        uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+        uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+        fsw |= x86_flags_of(x87);
+        if (fsw & ~fcw & 0x3f) fsw |= 0x8080;   /* an unmasked one: error summary and busy */
+        uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
+    }
+}
 
 /* The miss path: decode the block with Capstone. Kept out of line, so that the hit path
  * in block_insns has no big stack frame (and no stack-protector check) on every block. */
@@ -61,17 +127,20 @@ static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_
                                                        uint64_t addr, uint32_t size)
 {
     uint8_t buf[4096];
-    uint32_t n = 0;
+    uint32_t n = 0, fp = 0;
     if (size <= sizeof buf && uc_mem_read(uc, addr, buf, size) == UC_ERR_OK) {
         const uint8_t *code = buf;
         size_t left = size;
         uint64_t a = addr;
-        while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) n++;
+        while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) {
+            n++;
+            if (reads_fp_flags(st->insn->mnemonic)) fp = BLOCK_FP_FLAGS;
+        }
         if (left) n++;   /* an instruction Capstone does not know still retires */
     }
     if (!n) n = 1;
-    b->addr = addr; b->size = size; b->insns = n;
-    return n;
+    b->addr = addr; b->size = size; b->insns = n | fp;
+    return n | fp;
 }
 
 static inline uint32_t block_insns(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size)
@@ -152,6 +221,10 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         return;
     }
     uint32_t n = block_insns(st, uc, addr, size);
+    if (__builtin_expect(n & BLOCK_FP_FLAGS, 0)) {
+        n &= ~BLOCK_FP_FLAGS;
+        fold_fp_flags(st, uc);
+    }
     if (__builtin_expect(n > left, 0)) {
         /* The switch is due inside this block: stop before it, and let cpu_run run
          * again up to the instruction where the deadline falls (DESIGN.md: `until`). */
@@ -441,6 +514,7 @@ void cpu_fini(struct addr_space *as)
     if (!st) return;
     cs_free(st->insn, 1);
     cs_close(&st->cs);
+    if (st->fp_ctx) uc_context_free(st->fp_ctx);
     free(st);
     as->cpu = NULL;
 }
@@ -621,6 +695,7 @@ uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r)
 void cpu_get_fxsave(struct addr_space *as, uint8_t fx[512])
 {
     uc_engine *uc = as->uc;
+    fold_fp_flags(as->cpu, uc);
     memset(fx, 0, 512);
     uint64_t v = 0;
     uc_reg_read(uc, UC_X86_REG_FPCW, &v); memcpy(fx + 0, &v, 2);
@@ -646,6 +721,7 @@ void cpu_get_fxsave(struct addr_space *as, uint8_t fx[512])
 void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512])
 {
     uc_engine *uc = as->uc;
+    fold_fp_flags(as->cpu, uc);   /* softfloat's flags cleared: the frame's are the state now */
     uint64_t v = 0;
     memcpy(&v, fx + 0, 2); uc_reg_write(uc, UC_X86_REG_FPCW, &v);
     v = 0; memcpy(&v, fx + 2, 2); uc_reg_write(uc, UC_X86_REG_FPSW, &v);

@@ -92,5 +92,33 @@ int main(void)
     expect("code rewritten with uc_mem_write keeps its old translation", rax == 1,
            "guest_mem.c's written() drops translations after host-side writes to code");
     uc_close(uc);
+    /* ldmxcsr [DATA]; movsd xmm0, [DATA+8]; divsd xmm0, [DATA+16]; fld qword [DATA+8];
+     * fdiv qword [DATA+16]; hlt: 1/0 in SSE and in x87, all exceptions masked. */
+    static const uint8_t div_code[] = {
+        0x0f, 0xae, 0x14, 0x25, 0x00, 0x00, 0x20, 0x00,
+        0xf2, 0x0f, 0x10, 0x04, 0x25, 0x08, 0x00, 0x20, 0x00,
+        0xf2, 0x0f, 0x5e, 0x04, 0x25, 0x10, 0x00, 0x20, 0x00,
+        0xdd, 0x04, 0x25, 0x08, 0x00, 0x20, 0x00,
+        0xdc, 0x34, 0x25, 0x10, 0x00, 0x20, 0x00,
+        0xf4,
+    };
+    uc = engine(div_code, sizeof div_code);
+    uc_mem_map(uc, DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE);
+    uint32_t mx = 0x1f80;
+    double operands[2] = { 1.0, 0.0 };
+    uc_mem_write(uc, DATA, &mx, 4);
+    uc_mem_write(uc, DATA + 8, operands, sizeof operands);
+    uc_emu_start(uc, CODE, 0, 0, 0);
+    uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+    uc_context *ctx;
+    uc_context_alloc(uc, &ctx);
+    uc_context_save(uc, ctx);
+    const uint8_t *raw = (const uint8_t *)ctx;
+    expect("SSE 1/0 leaves MXCSR's flags clear, softfloat's at offset 798", (mxcsr & 0x3f) == 0 && raw[798] == 0x04,
+           "fold_fp_flags (core/cpu.c): CTX_SSE_STATUS_FLAGS");
+    expect("x87 1/0 leaves softfloat's flags at offset 766", raw[766] == 0x04,
+           "fold_fp_flags (core/cpu.c): CTX_FP_STATUS_FLAGS");
+    uc_context_free(ctx);
+    uc_close(uc);
     return failed;
 }
