@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -210,6 +211,41 @@ void report_fault(struct task *t, const struct fault *f)
     sb_free(&name);
 }
 
+/* The vsyscall page (0xffffffffff600000): old binaries call gettimeofday, time and
+ * getcpu at fixed addresses there. Linux (vsyscall=xonly, the default) traps the fetch
+ * and emulates the call: the result in RAX, then a return to the caller on the stack.
+ * Other addresses in the page, or an unreadable return address, are SIGSEGV. Buffers
+ * the call cannot write are SIGSEGV (SEGV_MAPERR at the buffer) too, not -EFAULT. */
+#define VSYSCALL_PAGE 0xffffffffff600000ULL
+static bool vsyscall_emulate(struct task *t, uint64_t rip)
+{
+    struct addr_space *as = t->as;
+    static const int nrs[3] = { SYS_gettimeofday, SYS_time, SYS_getcpu };
+    uint64_t off = rip - VSYSCALL_PAGE, caller, sp = cpu_get(as, R_RSP);
+    if ((off & 0x3ff) || off > 0x800 || guest_read(as, sp, &caller, 8)) return false;
+    struct syscall sc = { .t = t, .nr = nrs[off >> 10] };
+    static const enum greg argreg[3] = { R_RDI, R_RSI, R_RDX };
+    for (int i = 0; i < 3; i++) sc.a[i] = cpu_get(as, argreg[i]);
+    int64_t ret = syscall_call_quiet(&sc);
+    if (ret == -EFAULT) {
+        /* The first argument that cannot take its result. */
+        static const size_t sizes[3][3] = { { 16, 8, 0 }, { 8, 0, 0 }, { 4, 4, 0 } };
+        uint64_t bad = 0;
+        for (int i = 0; i < 3 && !bad; i++) {
+            uint8_t probe[16] = { 0 };
+            size_t n = sizes[off >> 10][i];
+            if (n && sc.a[i] && guest_read(as, sc.a[i], probe, n)) bad = sc.a[i];
+        }
+        struct fault f = { .signo = SIGSEGV, .code = SEGV_MAPERR, .addr = bad, .rip = rip, .access = "write" };
+        sig_fault(t, &f);
+        return true;
+    }
+    cpu_set(as, R_RAX, (uint64_t)ret);
+    cpu_set(as, R_RIP, caller);
+    cpu_set(as, R_RSP, sp + 8);
+    return true;
+}
+
 /* Puts a finished call's result in the registers, as the kernel's syscall return:
  * RAX the result, RCX the return address, R11 the flags. */
 static void finish_syscall(struct task *t, int nr, int64_t ret)
@@ -331,6 +367,9 @@ static int run_all(void)
             sched_preempted(t);
             break;
         case STOP_FAULT:
+            if (f.access && !strcmp(f.access, "execute") && f.rip - VSYSCALL_PAGE < PAGE_SIZE &&
+                vsyscall_emulate(t, f.rip))
+                break;
             sig_fault(t, &f);
             break;
         }

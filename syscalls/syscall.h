@@ -53,6 +53,9 @@ const char *syscall_name(int nr);
 /* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret.
  * False when the call blocked: it is kept in the task (syscall_resume finishes it). */
 bool syscall_dispatch(struct syscall *sc);
+/* Runs the handler of sc->nr without logging it (the kernel's vsyscall emulation is not
+ * a system call to strace). The result, or -ENOSYS. Never blocks: for calls that don't. */
+int64_t syscall_call_quiet(struct syscall *sc);
 /* Completes a blocked call after its task was woken: true when done (t->sc.ret). */
 bool syscall_resume(struct task *t);
 /* The task dies inside a blocked call: the log ends the call with "= ?". */
