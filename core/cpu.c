@@ -4,6 +4,7 @@
 #include "core/cpu.h"
 #include "core/addr_space.h"
 #include "core/det.h"
+#include "core/x87_host.h"
 #include <capstone/capstone.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ static const int uc_reg_of[R_NREGS] = {
 #define BLOCK_FP_FLAGS 0x80000000u
 struct block_count { uint64_t addr; uint32_t size, insns; };
 
-enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC };
+enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC, PEND_X87_SITES };
 
 struct cpu_state {
     struct addr_space *as;
@@ -55,6 +56,16 @@ struct cpu_state {
     enum pending pending;
     struct fault fault;
     uc_context *fp_ctx;      /* scratch for fold_fp_flags */
+    /* x87 instructions run on the host (x87_fix_*): their sites, hooked one address
+     * each, the new ones found while decoding, and the result waiting for the next
+     * instruction. */
+    struct x87_site { uint64_t addr; int op; } *x87_sites, x87_new[8];
+    size_t nx87, capx87, nx87_new;
+    bool x87_armed;
+    uint64_t x87_next;
+    uint8_t x87_sf_flags;
+    uint16_t x87_fsw_before;
+    struct x87_result x87_res;
     struct block_count cache[BLOCK_CACHE_SIZE];
 };
 
@@ -121,6 +132,114 @@ static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
     }
 }
 
+/* ---- x87 instructions run on the host (core/x87_host.c) ----
+ * Each site gets a code hook on its own address (Unicorn instruments only that
+ * instruction), and one on the next instruction's. Before the instruction the hook
+ * computes the hardware's result from the guest's operands; the guest's instruction
+ * then runs as Unicorn does it (the stack moves as it should, the values are off), and
+ * at the next instruction the hook writes the right values, the status word's condition
+ * codes and flags. A run that stops in between gets them as it returns. */
+static void x87_site_found(struct cpu_state *st, uint64_t addr, int op)
+{
+    for (size_t i = 0; i < st->nx87; i++)
+        if (st->x87_sites[i].addr == addr && st->x87_sites[i].op == op) return;
+    for (size_t i = 0; i < st->nx87_new; i++)
+        if (st->x87_new[i].addr == addr) return;
+    if (st->nx87_new < sizeof st->x87_new / sizeof st->x87_new[0])
+        st->x87_new[st->nx87_new++] = (struct x87_site){ addr, op };
+}
+
+static int x87_site_op(const struct cpu_state *st, uint64_t addr)
+{
+    for (size_t i = 0; i < st->nx87; i++)
+        if (st->x87_sites[i].addr == addr) return st->x87_sites[i].op;
+    return -1;
+}
+
+static uint8_t *ctx_bytes(struct cpu_state *st, uc_engine *uc)
+{
+    if (!st->fp_ctx && uc_context_alloc(uc, &st->fp_ctx) != UC_ERR_OK) { st->fp_ctx = NULL; return NULL; }
+    uc_context_save(uc, st->fp_ctx);
+    return (uint8_t *)st->fp_ctx;
+}
+
+static void x87_apply(struct cpu_state *st, uc_engine *uc)
+{
+    st->x87_armed = false;
+    /* QEMU's own (double) computation raised flags of its own: put softfloat's back. */
+    uint8_t *raw = ctx_bytes(st, uc);
+    if (raw) {
+        raw[CTX_FP_STATUS_FLAGS] = st->x87_sf_flags;
+        uc_context_restore(uc, st->fp_ctx);
+    }
+    const struct x87_result *r = &st->x87_res;
+    uint8_t reg[16] = { 0 };
+    memcpy(reg, r->st0, 10);
+    uc_reg_write(uc, UC_X86_REG_ST0, reg);
+    if (r->two) {
+        memcpy(reg, r->st1, 10);
+        uc_reg_write(uc, UC_X86_REG_ST1, reg);
+    }
+    uint64_t fsw = 0, fcw = 0;
+    uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+    uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+    /* C0-C3: those the instruction defines from the host, the others as before it; the
+     * host's exception flags added. */
+    fsw = (fsw & ~0x4700ULL) | (st->x87_fsw_before & 0x4700 & ~r->defined) | (r->fsw & r->defined) | (r->fsw & 0x7f);
+    if (fsw & ~fcw & 0x3f) fsw |= 0x8080;
+    uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
+}
+
+static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    (void)size;
+    struct cpu_state *st = user;
+    if (st->x87_armed && addr == st->x87_next) x87_apply(st, uc);
+    int op = x87_site_op(st, addr);
+    unsigned char bytes[2];
+    if (op < 0 || uc_mem_read(uc, addr, bytes, 2) != UC_ERR_OK || !x87_op_matches(op, bytes)) return;
+    struct x87_operands in;
+    uint8_t reg[16];
+    uint64_t fcw = 0;
+    uc_reg_read(uc, UC_X86_REG_ST0, reg); memcpy(in.st0, reg, 10);
+    uc_reg_read(uc, UC_X86_REG_ST1, reg); memcpy(in.st1, reg, 10);
+    uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+    uint64_t fsw = 0;
+    uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+    st->x87_fsw_before = (uint16_t)fsw;
+    in.fcw = (uint16_t)(fcw | 0x3f);   /* exceptions masked on the host: the flags say what happened */
+    x87_host_run(op, &in, &st->x87_res);
+    uint8_t *raw = ctx_bytes(st, uc);
+    st->x87_sf_flags = raw ? raw[CTX_FP_STATUS_FLAGS] : 0;
+    st->x87_armed = true;
+    st->x87_next = addr + 2;
+}
+
+/* Outside the engine: hook the sites found while decoding, and drop the translations
+ * that were made without those hooks. */
+static void x87_hook_new_sites(struct cpu_state *st, uc_engine *uc)
+{
+    for (size_t i = 0; i < st->nx87_new; i++) {
+        uint64_t a = st->x87_new[i].addr;
+        if (st->nx87 + 2 > st->capx87) {
+            size_t cap = st->capx87 ? st->capx87 * 2 : 16;
+            struct x87_site *n = realloc(st->x87_sites, cap * sizeof *n);
+            if (!n) break;
+            st->x87_sites = n;
+            st->capx87 = cap;
+        }
+        uc_hook h;
+        st->x87_sites[st->nx87++] = st->x87_new[i];
+        uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a, a);
+        if (x87_site_op(st, a + 2) < 0) {
+            st->x87_sites[st->nx87++] = (struct x87_site){ a + 2, -1 };
+            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a + 2, a + 2);
+        }
+        uc_ctl_remove_cache(uc, a, a + 3);
+    }
+    st->nx87_new = 0;
+}
+
 /* The miss path: decode the block with Capstone. Kept out of line, so that the hit path
  * in block_insns has no big stack frame (and no stack-protector check) on every block. */
 static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_engine *uc, struct block_count *b,
@@ -135,6 +254,8 @@ static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_
         while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) {
             n++;
             if (reads_fp_flags(st->insn->mnemonic)) fp = BLOCK_FP_FLAGS;
+            int op = x87_op_of(st->insn->mnemonic);
+            if (op >= 0) x87_site_found(st, st->insn->address, op);
         }
         if (left) n++;   /* an instruction Capstone does not know still retires */
     }
@@ -221,6 +342,14 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         return;
     }
     uint32_t n = block_insns(st, uc, addr, size);
+    if (__builtin_expect(st->nx87_new != 0, 0)) {
+        /* Stop before this block: it is translated again once its x87 sites are hooked
+         * (and counted then). */
+        st->cache[(addr ^ (addr >> 14)) & (BLOCK_CACHE_SIZE - 1)].insns = 0;
+        st->pending = PEND_X87_SITES;
+        uc_emu_stop(uc);
+        return;
+    }
     if (__builtin_expect(n & BLOCK_FP_FLAGS, 0)) {
         n &= ~BLOCK_FP_FLAGS;
         fold_fp_flags(st, uc);
@@ -515,6 +644,7 @@ void cpu_fini(struct addr_space *as)
     cs_free(st->insn, 1);
     cs_close(&st->cs);
     if (st->fp_ctx) uc_context_free(st->fp_ctx);
+    free(st->x87_sites);
     free(st);
     as->cpu = NULL;
 }
@@ -548,7 +678,7 @@ static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, 
 {
     switch (st->pending) {
     case PEND_SYSCALL: return STOP_SYSCALL;
-    case PEND_BUDGET: case PEND_SPLIT: case PEND_RDTSC: return STOP_BUDGET;
+    case PEND_BUDGET: case PEND_SPLIT: case PEND_RDTSC: case PEND_X87_SITES: return STOP_BUDGET;
     case PEND_FAULT:
         *f = st->fault;
         if (f->access) f->rip = cpu_get(as, R_RIP);
@@ -578,9 +708,13 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
     st->pending = PEND_NONE;
     st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
     uc_err err = uc_emu_start(as->uc, rip, 0, 0, 0);
-    while (st->pending == PEND_RDTSC) {
-        rdtsc_emulate(st, as, before);
-        if (st->icount >= st->deadline) { st->pending = PEND_BUDGET; break; }
+    while (st->pending == PEND_RDTSC || st->pending == PEND_X87_SITES) {
+        if (st->pending == PEND_X87_SITES) {
+            x87_hook_new_sites(st, as->uc);
+        } else {
+            rdtsc_emulate(st, as, before);
+            if (st->icount >= st->deadline) { st->pending = PEND_BUDGET; break; }
+        }
         st->pending = PEND_NONE;
         err = uc_emu_start(as->uc, cpu_get(as, R_RIP), 0, 0, 0);
     }
@@ -598,6 +732,11 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
         if (st->pending == PEND_NONE && cpu_get(as, R_RIP) == until) st->pending = PEND_SPLIT;
     }
     if (st->have_pending) flush_pending(st, as->uc);
+    if (st->x87_armed) {
+        /* Stopped between an x87 site and the next instruction. */
+        if (cpu_get(as, R_RIP) == st->x87_next) x87_apply(st, as->uc);
+        st->x87_armed = false;
+    }
     det_add_insns(st->icount - before);
     return finish_run(st, as, err, f);
 }

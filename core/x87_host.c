@@ -1,0 +1,87 @@
+/* x87 instructions that Unicorn 2.1.1 (QEMU 5.0) computes through the host's `double`
+ * (53 bits where the hardware gives 64): f2xm1, fyl2x, fyl2xp1, fpatan, fptan, fsin,
+ * fcos, fsincos, fprem, fprem1, fscale, fxtract. The host is an x86-64 CPU: running the
+ * same instruction there on the guest's operands, under the guest's control word, gives
+ * the hardware's own result and status word (QEMU 7.2 computes them in softfloat instead;
+ * the host way is exact for this CPU, though another vendor's fsin may differ in the
+ * last bit). */
+#include "core/x87_host.h"
+#include <string.h>
+
+static const char *const names[X87_NOPS] = {
+    [X87_F2XM1] = "f2xm1", [X87_FYL2X] = "fyl2x", [X87_FYL2XP1] = "fyl2xp1", [X87_FPATAN] = "fpatan",
+    [X87_FPTAN] = "fptan", [X87_FSIN] = "fsin", [X87_FCOS] = "fcos", [X87_FSINCOS] = "fsincos",
+    [X87_FPREM] = "fprem", [X87_FPREM1] = "fprem1", [X87_FSCALE] = "fscale", [X87_FXTRACT] = "fxtract",
+};
+/* Their encodings (all D9 xx): checked again before each use, in case the code changed. */
+static const unsigned char opcode2[X87_NOPS] = {
+    [X87_F2XM1] = 0xf0, [X87_FYL2X] = 0xf1, [X87_FYL2XP1] = 0xf9, [X87_FPATAN] = 0xf3,
+    [X87_FPTAN] = 0xf2, [X87_FSIN] = 0xfe, [X87_FCOS] = 0xff, [X87_FSINCOS] = 0xfb,
+    [X87_FPREM] = 0xf8, [X87_FPREM1] = 0xf5, [X87_FSCALE] = 0xfd, [X87_FXTRACT] = 0xf4,
+};
+
+int x87_op_of(const char *mnemonic)
+{
+    if (mnemonic[0] != 'f') return -1;
+    for (int i = 0; i < X87_NOPS; i++)
+        if (!strcmp(mnemonic, names[i])) return i;
+    return -1;
+}
+
+bool x87_op_matches(int op, const unsigned char bytes[2])
+{
+    return op >= 0 && op < X87_NOPS && bytes[0] == 0xd9 && bytes[1] == opcode2[op];
+}
+
+typedef unsigned char ext80[10];
+
+/* One asm statement per shape, so that nothing of the compiler's lives on the x87 stack
+ * meanwhile: fninit empties it, the guest's control word goes in, the status word is
+ * read right after the instruction (a store would change C1), and the host's control
+ * word comes back. */
+#define RUN1(insn)                                                                        \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn "\n\tfnstsw %[sw]\n\t"  \
+                     "fstpt %[r0]\n\tfninit\n\tfldcw %[host]"                             \
+                     : [r0] "=m"(*(ext80 *)out->st0), [sw] "=m"(sw)                      \
+                     : [a] "m"(*(const ext80 *)in->st0), [cw] "m"(in->fcw), [host] "m"(host_cw))
+#define RUN2IN(insn)                                                                      \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" insn "\n\t"     \
+                     "fnstsw %[sw]\n\tfstpt %[r0]\n\tfninit\n\tfldcw %[host]"             \
+                     : [r0] "=m"(*(ext80 *)out->st0), [sw] "=m"(sw)                      \
+                     : [a] "m"(*(const ext80 *)in->st0), [b] "m"(*(const ext80 *)in->st1),  \
+                       [cw] "m"(in->fcw), [host] "m"(host_cw))
+#define RUN2OUT(insn, nb)                                                                 \
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" nb "fldt %[a]\n\t" insn "\n\t"             \
+                     "fnstsw %[sw]\n\tfstpt %[r0]\n\tfstpt %[r1]\n\tfninit\n\tfldcw %[host]" \
+                     : [r0] "=m"(*(ext80 *)out->st0), [r1] "=m"(*(ext80 *)out->st1), [sw] "=m"(sw) \
+                     : [a] "m"(*(const ext80 *)in->st0), [b] "m"(*(const ext80 *)in->st1),  \
+                       [cw] "m"(in->fcw), [host] "m"(host_cw))
+
+void x87_host_run(int op, const struct x87_operands *in, struct x87_result *out)
+{
+    unsigned short host_cw, sw = 0;
+    __asm__ volatile("fnstcw %0" : "=m"(host_cw));
+    memset(out, 0, sizeof *out);
+    switch (op) {
+    case X87_F2XM1: RUN1("f2xm1"); break;
+    case X87_FSIN: RUN1("fsin"); break;
+    case X87_FCOS: RUN1("fcos"); break;
+    case X87_FYL2X: RUN2IN("fyl2x"); break;
+    case X87_FYL2XP1: RUN2IN("fyl2xp1"); break;
+    case X87_FPATAN: RUN2IN("fpatan"); break;
+    /* ST1 stays; popped into st1 to leave the host stack empty. */
+    case X87_FPREM: RUN2OUT("fprem", "fldt %[b]\n\t"); break;
+    case X87_FPREM1: RUN2OUT("fprem1", "fldt %[b]\n\t"); break;
+    case X87_FSCALE: RUN2OUT("fscale", "fldt %[b]\n\t"); break;
+    /* Two results; out of range (C2 set) fptan and fsincos leave one. */
+    case X87_FPTAN: RUN2OUT("fptan", ""); break;
+    case X87_FSINCOS: RUN2OUT("fsincos", ""); break;
+    case X87_FXTRACT: RUN2OUT("fxtract", ""); break;
+    default: return;
+    }
+    out->fsw = sw;
+    /* Condition codes the instruction defines; the others keep their value. */
+    out->defined = op == X87_FPREM || op == X87_FPREM1 ? 0x4700
+                 : op == X87_FPTAN || op == X87_FSIN || op == X87_FCOS || op == X87_FSINCOS ? 0x0600 : 0x0200;
+    out->two = op == X87_FXTRACT || ((op == X87_FPTAN || op == X87_FSINCOS) && !(sw & 0x400));
+}

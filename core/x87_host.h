@@ -1,0 +1,22 @@
+/* x87 instructions run on the host CPU with the guest's operands (see x87_host.c). */
+#ifndef UNIEMU_X87_HOST_H
+#define UNIEMU_X87_HOST_H
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+    X87_F2XM1, X87_FYL2X, X87_FYL2XP1, X87_FPATAN, X87_FPTAN, X87_FSIN, X87_FCOS,
+    X87_FSINCOS, X87_FPREM, X87_FPREM1, X87_FSCALE, X87_FXTRACT, X87_NOPS
+};
+
+struct x87_operands { uint8_t st0[10], st1[10]; uint16_t fcw; };
+/* st0 (and st1 when two) as the guest's registers must be after the instruction, and
+ * the host's status word after it (condition codes, exception flags). */
+struct x87_result { uint8_t st0[10], st1[10]; uint16_t fsw, defined; bool two; };
+
+/* X87_* for Capstone's mnemonic, or -1. */
+int x87_op_of(const char *mnemonic);
+/* The instruction's two bytes still encode op. */
+bool x87_op_matches(int op, const unsigned char bytes[2]);
+void x87_host_run(int op, const struct x87_operands *in, struct x87_result *out);
+#endif
