@@ -245,6 +245,10 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
         if ((v->prot ^ prot) & PROT_EXEC) cpu_flush_code(as, v->start, v->end);
         v->prot = prot;
     }
+    /* uc_mem_protect leaves the engine's TLB as it was: a page made PROT_NONE stayed
+     * readable through it (tests/guest/fault_exec.c). tlb_flush drops only the TLB,
+     * not translated code. */
+    uc_ctl_flush_tlb(as->uc);
     /* Merge back what became alike, scanning the touched range from its end. */
     for (size_t j = first_above(as, end - 1) + 1; j-- > 0 && j < as->nvmas;) {
         if (as->vmas[j].end < start) break;
@@ -283,6 +287,7 @@ bool as_grow_stack(struct addr_space *as, uint64_t addr)
 void as_block_access(struct addr_space *as, uint64_t start, uint64_t len)
 {
     uc_mem_protect(as->uc, start, len, UC_PROT_NONE);
+    uc_ctl_flush_tlb(as->uc);
 }
 
 uint64_t as_find_free(struct addr_space *as, uint64_t len, uint64_t below)

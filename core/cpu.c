@@ -674,6 +674,23 @@ static void rdtsc_emulate(struct cpu_state *st, struct addr_space *as, uint64_t 
     cpu_clear_exception(as);
 }
 
+static uint64_t fetch_fault_insn(struct cpu_state *st, uc_engine *uc, uint64_t block, uint64_t addr)
+{
+    if (addr <= block || addr - block > 4096) return addr;
+    uint8_t code[4096 + 16];
+    size_t n = (size_t)(addr - block) + 15;
+    if (uc_mem_read(uc, block, code, n) != UC_ERR_OK) return addr;
+    const uint8_t *p = code;
+    size_t left = n;
+    uint64_t a = block;
+    while (a < addr) {
+        uint64_t start = a;
+        if (!cs_disasm_iter(st->cs, &p, &left, &a, st->insn)) return addr;
+        if (a > addr) return start;   /* this instruction runs into the faulting page */
+    }
+    return addr;
+}
+
 static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, uc_err err, struct fault *f)
 {
     switch (st->pending) {
@@ -683,7 +700,13 @@ static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, 
         *f = st->fault;
         if (f->access) f->rip = cpu_get(as, R_RIP);
         if (f->access && strcmp(f->access, "execute") != 0) f->rip = locate_faulting_insn(st, as->uc, f->rip, f->addr);
-        if (f->access && !strcmp(f->access, "execute") && f->code != SI_KERNEL) f->addr = f->rip;
+        if (f->access && !strcmp(f->access, "execute") && f->code != SI_KERNEL) {
+            /* Unicorn's RIP is the block's start; the fetch that failed is at the hook's
+             * address (the block ran on into an unmapped or PROT_NONE page). RIP is the
+             * instruction there, or the one that straddles into it. */
+            uint64_t at = f->rip;
+            f->rip = fetch_fault_insn(st, as->uc, at, f->addr);
+        }
         return STOP_FAULT;
     case PEND_NONE: break;
     }

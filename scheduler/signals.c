@@ -431,6 +431,8 @@ static bool setup_frame(struct task *t, int sig, const siginfo_t *info, const st
         f.uc.uc_mcontext.err = t->fault_err;
         f.uc.uc_mcontext.trapno = t->fault_trapno;
         f.uc.uc_mcontext.cr2 = t->fault_cr2;
+        /* The CPU saves RF set for a fault (not for the int3 and debug traps). */
+        if (t->fault_trapno != 3 && t->fault_trapno != 1) f.uc.uc_mcontext.eflags |= 0x10000;
         t->fault_pending = false;
     }
     f.uc.uc_mcontext.oldmask = oldmask;

@@ -120,5 +120,20 @@ int main(void)
            "fold_fp_flags (core/cpu.c): CTX_FP_STATUS_FLAGS");
     uc_context_free(ctx);
     uc_close(uc);
+
+    /* mov rax, [DATA+0x1000]; hlt: read once (a TLB entry), the second page of the
+     * region made PROT_NONE, the TLB flushed, read again. (The stale entry itself shows
+     * only with the guest at CPL 3, as uniemu runs it: tests/guest/fault_exec.c fails
+     * without the flush.) */
+    static const uint8_t read_code[] = { 0x48, 0x8b, 0x04, 0x25, 0x00, 0x10, 0x20, 0x00, 0xf4 };
+    uc = engine(read_code, sizeof read_code);
+    uc_mem_map(uc, DATA, 0x2000, UC_PROT_READ | UC_PROT_WRITE);
+    uc_emu_start(uc, CODE, 0, 0, 0);
+    uc_mem_protect(uc, DATA + 0x1000, 0x1000, UC_PROT_NONE);
+    uc_ctl_flush_tlb(uc);
+    err = uc_emu_start(uc, CODE, 0, 0, 0);
+    expect("after uc_ctl_flush_tlb a read of a PROT_NONE page faults", err == UC_ERR_READ_PROT,
+           "the TLB flush of as_protect (core/addr_space.c)");
+    uc_close(uc);
     return failed;
 }
