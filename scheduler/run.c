@@ -195,6 +195,17 @@ void report_fault(struct task *t, const struct fault *f)
         fprintf(DIAG, "  at %#llx: %s\n", (unsigned long long)f->rip, text);
     else
         fprintf(DIAG, "  at %#llx: (code not readable)\n", (unsigned long long)f->rip);
+    uint8_t op[4];
+    if (f->signo == SIGILL && guest_peek(as, f->rip, op, sizeof op) == 0) {
+        /* VEX (c4, c5) and EVEX (62) prefixes in 64-bit mode: AVX, AVX2, FMA, AVX-512.
+         * (A few VEX forms do run in QEMU 5.0, as their SSE twins: CPUID offers none.) */
+        int kind = op[0] == 0xc4 || op[0] == 0xc5 ? 1 : op[0] == 0x62 ? 2 : 0;
+        if (kind)
+            fprintf(DIAG, "  this is an %s instruction: uniemu's CPU (Unicorn, QEMU 5.0's TCG) does not execute\n"
+                          "  them, and its CPUID says so; the program was built for a newer x86-64 level\n"
+                          "  (x86-64-v3 or -v4, -march=native) or uses them without asking CPUID\n",
+                    kind == 1 ? "AVX (VEX-encoded)" : "AVX-512 (EVEX-encoded)");
+    }
     if (f->access) {
         const struct vma *v = as_find(as, f->addr);
         if (v) fprintf(DIAG, "  %#llx lies in %llx-%llx %c%c%c %s\n", (unsigned long long)f->addr,
