@@ -1,6 +1,7 @@
 /* File descriptors and I/O: the file table, open/close/dup, read/write and friends. */
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
+#include "syscalls/procfs.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
 #include "scheduler/task.h"
@@ -134,66 +135,38 @@ bool path_is_proc_exe(struct task *t, const char *path)
            strcmp(path, own) == 0;
 }
 
-static bool path_is_proc_maps(struct task *t, const char *path)
-{
-    char own[64];
-    snprintf(own, sizeof own, "/proc/%d/maps", t->proc->pid);
-    return strcmp(path, "/proc/self/maps") == 0 || strcmp(path, "/proc/thread-self/maps") == 0 ||
-           strcmp(path, own) == 0;
-}
-
-/* /proc/self/maps of the guest, from its own mapping table, in a memory file. */
-static int open_proc_maps(struct task *t)
-{
-    int fd = memfd_create("maps", MFD_CLOEXEC);
-    if (fd < 0) return -errno;
-    FILE *out = fdopen(dup(fd), "w");
-    if (!out) { close(fd); return -ENOMEM; }
-    struct addr_space *as = t->as;
-    for (size_t i = 0; i < as->nvmas; i++) {
-        const struct vma *v = &as->vmas[i];
-        char line[256];
-        snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-                         (unsigned long long)v->start, (unsigned long long)v->end,
-                         v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
-                         v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
-                         (unsigned long long)v->offset, (unsigned)((v->dev >> 8) & 0xfff),
-                         (unsigned)((v->dev & 0xff) | ((v->dev >> 12) & 0xfff00)), (unsigned long long)v->ino);
-        if (v->name) fprintf(out, "%-73s%s\n", line, v->name);
-        else fprintf(out, "%s\n", line);
-    }
-    /* Outside the user address space, but every x86-64 process shows it. */
-    fprintf(out, "%-73s[vsyscall]\n", "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 ");
-    fclose(out);
-    lseek(fd, 0, SEEK_SET);
-    return fd;
-}
-
 /* ---- open, close, dup ---- */
 
+/* A /proc path is answered by the guest's /proc model (syscalls/procfs.c), whether it is
+ * written as one, reached relative to a /proc directory, or through a symlink. */
 static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int flags, unsigned mode)
 {
     struct task *t = sc->t;
-    char path[PATH_MAX];
+    char path[PATH_MAX], abs[PATH_MAX];
     int rc = path_in(t, path_addr, path);
     if (rc) return rc;
     if (!path[0]) return -ENOENT;
+    int hdir = path[0] == '/' ? AT_FDCWD : at_dirfd(t, dirfd);
+    if (hdir < 0 && hdir != AT_FDCWD) return hdir;
+    mode &= ~t->fs->umask;
+    rc = procfs_guest_path(t, dirfd, path, abs);
+    if (rc == 0) rc = procfs_host_check(t, hdir, path, flags & O_NOFOLLOW, abs);
+    if (rc < 0) return rc;
     int hd;
-    if (path_is_proc_exe(t, path)) {
-        hd = open(t->proc->exe, (flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR)) | O_CLOEXEC);
-        if (hd < 0) return -errno;
-    } else if (path_is_proc_maps(t, path)) {
-        hd = open_proc_maps(t);
-        if (hd < 0) return hd;
+    if (rc == 1) {
+        struct proc_node pn;
+        rc = procfs_resolve(t, abs, !(flags & O_NOFOLLOW), &pn);
+        if (rc) return rc;
+        if (pn.kind == PK_PASS) {
+            hd = openat(AT_FDCWD, abs, flags | O_CLOEXEC, mode);
+            if (hd < 0) return -errno;
+            if (!strcmp(abs, "/proc") && !(flags & O_PATH)) procfs_register_proc_root(hd);
+        } else {
+            hd = procfs_open(t, &pn, flags, mode);
+            if (hd < 0) return hd;
+        }
     } else {
-        char host[PATH_MAX + 32];
-        int hdir = at_dirfd(t, dirfd);
-        const char *hp = path;
-        int rc = strncmp(path, "/proc/", 6) == 0 ? proc_host_path(t, path, host, sizeof host) : 1;
-        if (rc < 0) return rc;
-        if (rc == 0) hp = host;
-        if (hdir < 0 && hp[0] != '/') return hdir;
-        hd = openat(hdir < 0 ? AT_FDCWD : hdir, hp, flags | O_CLOEXEC, mode & ~t->fs->umask);
+        hd = openat(hdir, path, flags | O_CLOEXEC, mode);
         if (hd < 0) return -errno;
     }
     struct open_file *f = file_new(hd, path);
@@ -356,6 +329,15 @@ static int64_t sys_write(struct syscall *sc)
         free(data);
         return n;
     }
+    struct proc_file *pf = procfs_file(f->host_fd);
+    if (pf) {
+        size_t count = sc->a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[2];
+        char *data = gather(sc->t, sc->a[1], count, &n);
+        if (!data) return n;
+        n = procfs_write(sc->t, pf, f->host_fd, data, count);
+        free(data);
+        return n;
+    }
     n = write_from_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
     if (n == -EPIPE) sig_send_simple(sc->t, SIGPIPE, SI_USER, sc->t->proc->pid, true);
     return n;
@@ -374,6 +356,16 @@ static int64_t sys_pwrite64(struct syscall *sc)
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
     if ((int64_t)sc->a[3] < 0) return -EINVAL;
+    struct proc_file *pf = procfs_file(hfd);
+    if (pf) {   /* /proc files take a value whole, whatever the offset */
+        int64_t err;
+        size_t count = sc->a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[2];
+        char *data = gather(sc->t, sc->a[1], count, &err);
+        if (!data) return err;
+        err = procfs_write(sc->t, pf, hfd, data, count);
+        free(data);
+        return err;
+    }
     return write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
 }
 
@@ -421,6 +413,22 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
     if (guest_read(t->as, sc->a[1], iov, iovcnt * sizeof iov[0])) return -EFAULT;
     struct open_file *f = fd_get(t, (int)sc->a[0]);
     if (f->internal && off < 0) return internal_iov(t, f, iov, iovcnt, writing);
+    struct proc_file *pf = writing ? procfs_file(hfd) : NULL;
+    if (pf) {   /* one value, gathered from all the buffers */
+        size_t total = 0;
+        for (uint64_t i = 0; i < iovcnt; i++) total += iov[i].iov_len;
+        if (total > MAX_RW_COUNT) return -EINVAL;
+        char *data = malloc(total ? total : 1);
+        if (!data) return -ENOMEM;
+        size_t at = 0;
+        for (uint64_t i = 0; i < iovcnt; i++) {
+            if (iov[i].iov_len && guest_read(t->as, (uint64_t)iov[i].iov_base, data + at, iov[i].iov_len)) { free(data); return -EFAULT; }
+            at += iov[i].iov_len;
+        }
+        int64_t n = procfs_write(t, pf, hfd, data, total);
+        free(data);
+        return n;
+    }
     int64_t total = 0;
     for (uint64_t i = 0; i < iovcnt; i++) {
         if (iov[i].iov_len == 0) continue;
@@ -446,6 +454,8 @@ static int64_t sys_lseek(struct syscall *sc)
 {
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
+    struct proc_file *pf = procfs_file(hfd);
+    if (pf && procfs_file_is_dir(pf)) return procfs_lseek(pf, (int64_t)sc->a[1], (int)sc->a[2]);
     off_t r = lseek(hfd, (off_t)sc->a[1], (int)sc->a[2]);
     return r < 0 ? -errno : r;
 }
@@ -484,6 +494,8 @@ static int64_t sys_getdents64(struct syscall *sc)
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
     size_t count = sc->a[2] > IO_CHUNK ? IO_CHUNK : sc->a[2];
+    struct proc_file *pf = procfs_file(hfd);
+    if (pf) return procfs_getdents(sc->t, pf, hfd, sc->a[1], count);
     char *tmp = malloc(count ? count : 1);
     if (!tmp) return -ENOMEM;
     long n = syscall(SYS_getdents64, hfd, tmp, count);

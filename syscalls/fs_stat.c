@@ -15,6 +15,7 @@
  * fd N (the host numbers differ from the guest's). */
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
+#include "syscalls/procfs.h"
 #include "scheduler/task.h"
 #include "core/guest_mem.h"
 #include <errno.h>
@@ -55,101 +56,61 @@ enum follow {
 #define PATH_EMPTY_OK 1   /* AT_EMPTY_PATH given: "" names the dirfd itself */
 #define PATH_NULL_OK  2   /* with PATH_EMPTY_OK, a NULL path means "" (Linux 6.11) */
 
+#define PATH_MODIFY   4   /* the call changes the object (chmod, chown, times, truncate) */
+
 struct hpath {
     int dirfd;            /* host dirfd for *at(); AT_FDCWD when path is absolute */
     const char *path;     /* host path, relative to dirfd */
     bool exe;             /* the guest named its own program through /proc */
+    bool model;           /* a node of the guest's /proc (pn) */
+    struct proc_node pn;
     char guest[PATH_MAX];
     char host[PATH_MAX + 32];
 };
 
-/* What follows /proc/self/ (or /proc/thread-self/, /proc/<own pid or tid>/), or NULL. */
-static const char *proc_self_rest(struct task *t, const char *p)
+/* A guest /proc path (syscalls/procfs.c) to the host path standing in for it: a stat of
+ * uniemu's own /proc/self entry of the same name, or what a link leads to. */
+static int proc_translate(struct task *t, struct hpath *hp, const char *abs, enum follow how, unsigned opts)
 {
-    char own[32];
-    int n;
-    if (strncmp(p, "/proc/", 6) != 0) return NULL;
-    p += 6;
-    if (strncmp(p, "self/", 5) == 0) return p + 5;
-    if (strncmp(p, "thread-self/", 12) == 0) return p + 12;
-    n = snprintf(own, sizeof own, "%d/", t->proc->pid);
-    if (strncmp(p, own, n) == 0) return p + n;
-    n = snprintf(own, sizeof own, "%d/", t->tid);
-    if (strncmp(p, own, n) == 0) return p + n;
-    return NULL;
-}
-
-static int proc_translate(struct task *t, struct hpath *hp, enum follow how)
-{
-    if (path_is_proc_exe(t, hp->guest)) {
-        hp->exe = true;
-        /* Followed, it is the guest's program. Not followed, it is a /proc symlink:
-         * the host's own /proc/self/exe link stands in for it (same type, mode and
-         * size; readlink is answered separately, with the guest's program). */
-        hp->path = how == FOLLOW ? t->proc->exe : "/proc/self/exe";
-        hp->dirfd = AT_FDCWD;
-        return 0;
-    }
-    const char *rest = proc_self_rest(t, hp->guest);
-    if (!rest) return 0;
-    int hfd;
-    const char *tail;
-    if (strncmp(rest, "cwd", 3) == 0 && (rest[3] == 0 || rest[3] == '/')) {
-        if (how == NOFOLLOW && rest[3] == 0) {
-            /* The link itself: the host's /proc/self/cwd link looks the same (the
-             * /proc/self/fd link of an O_PATH descriptor has another mode and size). */
-            hp->path = "/proc/self/cwd";
-            hp->dirfd = AT_FDCWD;
-            return 0;
-        }
-        hfd = t->fs->cwd_fd;
-        tail = rest + 3;
-    } else if (strncmp(rest, "fd/", 3) == 0 && rest[3] >= '0' && rest[3] <= '9') {
-        const char *p = rest + 3;
-        long fd = 0;
-        if (p[0] == '0' && p[1] >= '0' && p[1] <= '9') return -ENOENT;   /* "03" is no fd name */
-        for (; *p >= '0' && *p <= '9'; p++)
-            if ((fd = fd * 10 + (*p - '0')) > INT_MAX) return -ENOENT;
-        if (*p && *p != '/') return 0;
-        hfd = fd_host(t, (int)fd);
-        if (hfd < 0) return -ENOENT;
-        tail = p;
-    } else {
-        return 0;
-    }
-    snprintf(hp->host, sizeof hp->host, "/proc/self/fd/%d%s", hfd, tail);
-    hp->path = hp->host;
+    int rc = procfs_resolve(t, abs, how == FOLLOW, &hp->pn);
+    if (rc) return rc;
     hp->dirfd = AT_FDCWD;
-    return 0;
+    hp->path = hp->host;
+    if (hp->pn.kind == PK_PASS) {
+        snprintf(hp->host, sizeof hp->host, "%s", abs);
+        return 0;
+    }
+    /* Nothing under /proc/PID is made, removed or changed by path. */
+    if (how == RAW || (opts & PATH_MODIFY)) return how == RAW ? -EACCES : -EPERM;
+    hp->model = true;
+    hp->exe = hp->pn.kind == PK_EXE && !*hp->pn.tail;
+    return procfs_stat_path(t, &hp->pn, how == FOLLOW, hp->host, sizeof hp->host);
 }
 
 int proc_host_path(struct task *t, const char *guest, char *out, size_t n)
 {
-    struct hpath hp;
-    snprintf(hp.guest, sizeof hp.guest, "%s", guest);
-    hp.path = hp.guest;
-    hp.dirfd = AT_FDCWD;
-    hp.exe = false;
-    int rc = proc_translate(t, &hp, FOLLOW);
+    char abs[PATH_MAX];
+    int rc = procfs_guest_path(t, AT_FDCWD, guest, abs);
+    if (rc <= 0) return rc < 0 ? rc : 1;
+    struct proc_node pn;
+    rc = procfs_resolve(t, abs, true, &pn);
     if (rc) return rc;
-    if (hp.path == hp.guest) {
-        /* The rest of /proc/self is uniemu's own: its memory must stay out of reach. */
-        const char *rest = proc_self_rest(t, guest);
-        if (rest && (!strcmp(rest, "mem") || !strncmp(rest, "task/", 5))) return -EACCES;
-        return 1;
-    }
-    snprintf(out, n, "%s", hp.path);
-    return 0;
+    if (pn.kind == PK_PASS) { snprintf(out, n, "%s", abs); return 0; }
+    /* Only the links lead to something that is not made up from guest state. */
+    if (pn.kind != PK_FD && pn.kind != PK_CWD && pn.kind != PK_EXE && pn.kind != PK_ROOT) return -EACCES;
+    return procfs_follow_path(&pn, out, n);
 }
 
 /* Copies in the guest path at addr and finds the host (dirfd, path) naming the same
  * file, with the kernel's order of errors: a bad pointer or overlong path, then an
  * empty path (ENOENT unless PATH_EMPTY_OK), then a bad dirfd (only looked at for a
- * relative path). */
+ * relative path). A path into /proc, however it gets there, goes through the guest's
+ * /proc model. */
 static int hpath_get(struct task *t, int gdirfd, uint64_t addr, unsigned opts, enum follow how,
                      struct hpath *hp)
 {
     hp->exe = false;
+    hp->model = false;
     if (!addr && (opts & PATH_NULL_OK) && (opts & PATH_EMPTY_OK)) {
         hp->guest[0] = 0;
     } else {
@@ -159,11 +120,17 @@ static int hpath_get(struct task *t, int gdirfd, uint64_t addr, unsigned opts, e
     hp->path = hp->guest;
     if (hp->guest[0] == '/') {
         hp->dirfd = AT_FDCWD;
-        return how == RAW ? 0 : proc_translate(t, hp, how);
+    } else {
+        if (!hp->guest[0] && !(opts & PATH_EMPTY_OK)) return -ENOENT;
+        hp->dirfd = at_dirfd(t, gdirfd);
+        if (hp->dirfd < 0) return hp->dirfd;
+        if (!hp->guest[0]) return 0;
     }
-    if (!hp->guest[0] && !(opts & PATH_EMPTY_OK)) return -ENOENT;
-    hp->dirfd = at_dirfd(t, gdirfd);
-    return hp->dirfd < 0 ? hp->dirfd : 0;
+    char abs[PATH_MAX];
+    int rc = procfs_guest_path(t, gdirfd, hp->guest, abs);
+    if (rc == 0 && how != RAW) rc = procfs_host_check(t, hp->dirfd, hp->guest, how != FOLLOW, abs);
+    if (rc <= 0) return rc;
+    return proc_translate(t, hp, abs, how, opts);
 }
 
 static enum follow follow_unless(int flags, int nofollow_flag)
@@ -182,7 +149,11 @@ static int64_t do_fstatat(struct syscall *sc, int dirfd, uint64_t path, uint64_t
     if (rc) return rc;
     struct stat st;
     if (syscall(SYS_newfstatat, hp.dirfd, hp.path, &st, flags) < 0) return -errno;
-    if (!hp.path[0] && dirfd >= 0) internal_stat_fix(fd_get(t, dirfd), &st);
+    if (!hp.path[0] && dirfd >= 0) {
+        internal_stat_fix(fd_get(t, dirfd), &st);
+        struct proc_file *pf = procfs_file(hp.dirfd);
+        if (pf) procfs_fstat_fix(pf, &st);
+    }
     return guest_write(t->as, buf, &st, sizeof st) ? -EFAULT : 0;
 }
 
@@ -199,6 +170,8 @@ static int64_t sys_fstat(struct syscall *sc)
     struct stat st;
     if (fstat(hfd, &st) < 0) return -errno;
     internal_stat_fix(fd_get(sc->t, (int)sc->a[0]), &st);
+    struct proc_file *pf = procfs_file(hfd);
+    if (pf) procfs_fstat_fix(pf, &st);
     return guest_write(sc->t->as, sc->a[1], &st, sizeof st) ? -EFAULT : 0;
 }
 
@@ -226,27 +199,15 @@ static int64_t do_readlinkat(struct syscall *sc, int dirfd, uint64_t path, uint6
     struct hpath hp;
     int rc = hpath_get(t, dirfd, path, PATH_EMPTY_OK, READLINK, &hp);
     if (rc) return rc;
-    if (hp.exe) {
-        /* The guest's program, truncated to the buffer, no NUL: as Linux does. */
-        size_t n = strlen(t->proc->exe);
-        if (n > (size_t)bufsiz) n = bufsiz;
-        return guest_write(t->as, buf, t->proc->exe, n) ? -EFAULT : (int64_t)n;
-    }
     char tmp[PATH_MAX];
     size_t cap = (size_t)bufsiz < sizeof tmp ? (size_t)bufsiz : sizeof tmp;
-    /* /proc/self/fd/N of a pipe or eventfd of the guest: its own inode, not the host's. */
-    int gfd;
-    char rest;
-    const char *self = proc_self_rest(t, hp.guest);
-    if (self && sscanf(self, "fd/%d%c", &gfd, &rest) == 1) {
-        struct open_file *f = fd_get(t, gfd);
-        if (f && f->internal) {
-            char name[64];
-            if (f->path && strcmp(f->path, "pipe") == 0) snprintf(name, sizeof name, "pipe:[%llu]", (unsigned long long)f->ino);
-            else snprintf(name, sizeof name, "%s", f->path ? f->path : "anon_inode:[unknown]");
-            size_t n = strlen(name) < cap ? strlen(name) : cap;
-            return guest_write(t->as, buf, name, n) ? -EFAULT : (int64_t)n;
-        }
+    /* A /proc link of the guest's is read from the guest's objects (exe: the guest's
+     * program, cut to the buffer, no NUL, as Linux does); past one (a tail), the host
+     * path it leads to is read. */
+    if (hp.model && (hp.pn.kind == PK_SELF_LINK || !*hp.pn.tail)) {
+        int n = procfs_readlink(t, &hp.pn, tmp, cap);
+        if (n < 0) return n;
+        return guest_write(t->as, buf, tmp, n) ? -EFAULT : n;
     }
     ssize_t n = readlinkat(hp.dirfd, hp.path, tmp, cap);
     if (n < 0) return -errno;
@@ -313,6 +274,11 @@ static int64_t sys_chdir(struct syscall *sc)
     struct hpath hp;
     int rc = hpath_get(sc->t, AT_FDCWD, sc->a[0], 0, FOLLOW, &hp);
     if (rc) return rc;
+    /* A /proc/PID directory: the model's stand-in, never uniemu's own /proc entry. */
+    if (hp.model && hp.pn.kind != PK_FD && hp.pn.kind != PK_CWD && hp.pn.kind != PK_ROOT) {
+        int fd = procfs_open(sc->t, &hp.pn, O_PATH | O_DIRECTORY, 0);
+        return fd < 0 ? fd : set_cwd(sc->t, fd);
+    }
     int fd = openat(hp.dirfd, hp.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return -errno;
     return set_cwd(sc->t, fd);
@@ -458,7 +424,7 @@ static int64_t do_fchmodat(struct syscall *sc, int dirfd, uint64_t path, uint64_
 {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
     struct hpath hp;
-    int rc = hpath_get(sc->t, dirfd, path, (flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0,
+    int rc = hpath_get(sc->t, dirfd, path, PATH_MODIFY | ((flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0),
                        follow_unless(flags, AT_SYMLINK_NOFOLLOW), &hp);
     if (rc) return rc;
     if (has_flags) return host_ret(syscall(SYS_fchmodat2, hp.dirfd, hp.path, (unsigned)(uint16_t)mode, flags));
@@ -480,7 +446,7 @@ static int64_t do_fchownat(struct syscall *sc, int dirfd, uint64_t path, uint64_
 {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
     struct hpath hp;
-    int rc = hpath_get(sc->t, dirfd, path, (flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0,
+    int rc = hpath_get(sc->t, dirfd, path, PATH_MODIFY | ((flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0),
                        follow_unless(flags, AT_SYMLINK_NOFOLLOW), &hp);
     if (rc) return rc;
     return host_ret(syscall(SYS_fchownat, hp.dirfd, hp.path, (unsigned)uid, (unsigned)gid, flags));
@@ -511,7 +477,7 @@ static int64_t do_utimes(struct syscall *sc, int dirfd, uint64_t path, const str
         return host_ret(syscall(SYS_utimensat, hfd, NULL, ts, flags));
     }
     struct hpath hp;
-    int rc = hpath_get(sc->t, dirfd, path, (flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0,
+    int rc = hpath_get(sc->t, dirfd, path, PATH_MODIFY | ((flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0),
                        follow_unless(flags, AT_SYMLINK_NOFOLLOW), &hp);
     if (rc) return rc;
     return host_ret(syscall(SYS_utimensat, hp.dirfd, hp.path, ts, flags));
@@ -562,7 +528,7 @@ static int64_t sys_truncate(struct syscall *sc)
 {
     if ((int64_t)sc->a[1] < 0) return -EINVAL;
     struct hpath hp;
-    int rc = hpath_get(sc->t, AT_FDCWD, sc->a[0], 0, FOLLOW, &hp);
+    int rc = hpath_get(sc->t, AT_FDCWD, sc->a[0], PATH_MODIFY, FOLLOW, &hp);
     if (rc) return rc;
     if (hp.dirfd == AT_FDCWD) return host_ret(truncate(hp.path, (off_t)sc->a[1]));
     int fd = openat(hp.dirfd, hp.path, O_PATH | O_CLOEXEC);
