@@ -4,7 +4,7 @@
 #include "core/cpu.h"
 #include "core/addr_space.h"
 #include "core/det.h"
-#include "core/x87_host.h"
+#include "core/host_insn.h"
 #include <capstone/capstone.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +42,7 @@ struct cpu_state {
     uint64_t split_at;       /* PEND_SPLIT: address of the instruction to stop before */
     uint64_t split_block, split_size;  /* ... inside this block */
     uint64_t last_block, last_size;    /* the block running now (for rdtsc) */
+    uint64_t block_stop;     /* a stop asked for by the block hook lands before this block */
     uint32_t last_insns;
     /* Tracing */
     int trace_tid;
@@ -56,16 +57,20 @@ struct cpu_state {
     enum pending pending;
     struct fault fault;
     uc_context *fp_ctx;      /* scratch for fold_fp_flags */
-    /* x87 instructions run on the host (x87_fix_*): their sites, hooked one address
-     * each, the new ones found while decoding, and the result waiting for the next
-     * instruction. */
-    struct x87_site { uint64_t addr; int op; } *x87_sites, x87_new[8];
+    /* Instructions Unicorn gets wrong (fix sites, below): their sites, hooked one
+     * address each, the new ones found while decoding, and the correction waiting for
+     * the next instruction. */
+    struct fix_site { uint64_t addr; int op; uint8_t size; } *x87_sites, x87_new[8];
     size_t nx87, capx87, nx87_new;
     bool x87_armed;
+    int fix_op;              /* the armed site's op */
     uint64_t x87_next;
     uint8_t x87_sf_flags;
     uint16_t x87_fsw_before;
     struct x87_result x87_res;
+    uint64_t fix_rax;        /* FIX_CMPXCHG32: RAX before */
+    int fix_mmreg;           /* FIX_MMX_*: the register, and its right value */
+    uint64_t fix_mmval;
     struct block_count cache[BLOCK_CACHE_SIZE];
 };
 
@@ -132,21 +137,58 @@ static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
     }
 }
 
-/* ---- x87 instructions run on the host (core/x87_host.c) ----
+/* ---- fix sites: instructions Unicorn 2.1.1 gets wrong ----
+ * Ops: X87_* (run on the host, core/host_insn.c); FIX_CMPXCHG32, a 32-bit cmpxchg that
+ * succeeds, where QEMU 5.0 writes EAX anyway and so clears RAX's upper half (the CPU
+ * leaves RAX alone); FIX_MMX + MMX_*, a horizontal add/subtract of one MMX register
+ * with itself. */
+#define FIX_CMPXCHG32 100
+#define FIX_MMX 200
+
+/* The site's op for an instruction Capstone decoded, or -1. */
+static int fix_op_of(const cs_insn *in)
+{
+    int op = x87_op_of(in->mnemonic);
+    if (op >= 0) return op;
+    const uint8_t *b = in->bytes;
+    size_t i = 0, n = in->size;
+    bool opsize16 = false, rex_w = false, rex_b = false, rex_r = false;
+    while (i < n && (b[i] == 0xf0 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x66 || b[i] == 0x2e ||
+                     b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x64 || b[i] == 0x65 || b[i] == 0x36)) {
+        if (b[i] == 0x66) opsize16 = true;
+        i++;
+    }
+    if (i < n && (b[i] & 0xf0) == 0x40) { rex_w = b[i] & 8; rex_r = b[i] & 4; rex_b = b[i] & 1; i++; }
+    size_t ml = strlen(in->mnemonic);   /* "lock cmpxchg": Capstone names the prefix too */
+    if (ml >= 7 && !strcmp(in->mnemonic + ml - 7, "cmpxchg") && i + 2 < n + 1 && b[i] == 0x0f && b[i + 1] == 0xb1 && !opsize16 && !rex_w) {
+        uint8_t modrm = i + 2 < n ? b[i + 2] : 0;
+        /* cmpxchg eax, r32 writes EAX itself: nothing to keep. */
+        if ((modrm >> 6) == 3 && (modrm & 7) == 0 && !rex_b) return -1;
+        return FIX_CMPXCHG32;
+    }
+    if (!opsize16 && !rex_r && !rex_b && i + 3 < n + 1 && b[i] == 0x0f && b[i + 1] == 0x38 && i + 3 < n) {
+        int hop = mmx_hop_of(b[i + 2]);
+        uint8_t modrm = b[i + 3];
+        if (hop >= 0 && (modrm >> 6) == 3 && ((modrm >> 3) & 7) == (modrm & 7)) return FIX_MMX + hop;
+    }
+    return -1;
+}
+
+/* ---- x87 instructions run on the host (core/host_insn.c) ----
  * Each site gets a code hook on its own address (Unicorn instruments only that
  * instruction), and one on the next instruction's. Before the instruction the hook
  * computes the hardware's result from the guest's operands; the guest's instruction
  * then runs as Unicorn does it (the stack moves as it should, the values are off), and
  * at the next instruction the hook writes the right values, the status word's condition
  * codes and flags. A run that stops in between gets them as it returns. */
-static void x87_site_found(struct cpu_state *st, uint64_t addr, int op)
+static void x87_site_found(struct cpu_state *st, uint64_t addr, int op, uint8_t size)
 {
     for (size_t i = 0; i < st->nx87; i++)
         if (st->x87_sites[i].addr == addr && st->x87_sites[i].op == op) return;
     for (size_t i = 0; i < st->nx87_new; i++)
         if (st->x87_new[i].addr == addr) return;
     if (st->nx87_new < sizeof st->x87_new / sizeof st->x87_new[0])
-        st->x87_new[st->nx87_new++] = (struct x87_site){ addr, op };
+        st->x87_new[st->nx87_new++] = (struct fix_site){ addr, op, size };
 }
 
 static int x87_site_op(const struct cpu_state *st, uint64_t addr)
@@ -166,6 +208,23 @@ static uint8_t *ctx_bytes(struct cpu_state *st, uc_engine *uc)
 static void x87_apply(struct cpu_state *st, uc_engine *uc)
 {
     st->x87_armed = false;
+    if (st->fix_op == FIX_CMPXCHG32) {
+        uint64_t rax = 0;
+        uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+        /* It succeeded when EAX still holds what it compared (on failure EAX takes the
+         * other value, which differed): then RAX is as it was. */
+        if ((uint32_t)rax == (uint32_t)st->fix_rax) uc_reg_write(uc, UC_X86_REG_RAX, &st->fix_rax);
+        return;
+    }
+    if (st->fix_op >= FIX_MMX) {
+        /* Unicorn 2.1.1 has no MMX register access: MMi is the mantissa of physical x87
+         * register i, which is ST(i) after an MMX instruction (TOP 0). */
+        uint8_t reg[16] = { 0 };
+        uc_reg_read(uc, UC_X86_REG_ST0 + st->fix_mmreg, reg);
+        memcpy(reg, &st->fix_mmval, 8);
+        uc_reg_write(uc, UC_X86_REG_ST0 + st->fix_mmreg, reg);
+        return;
+    }
     /* QEMU's own (double) computation raised flags of its own: put softfloat's back. */
     uint8_t *raw = ctx_bytes(st, uc);
     if (raw) {
@@ -196,8 +255,40 @@ static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     struct cpu_state *st = user;
     if (st->x87_armed && addr == st->x87_next) x87_apply(st, uc);
     int op = x87_site_op(st, addr);
+    if (op < 0) return;
+    const struct fix_site *site = NULL;
+    for (size_t i = 0; i < st->nx87; i++)
+        if (st->x87_sites[i].addr == addr) site = &st->x87_sites[i];
+    if (op >= FIX_CMPXCHG32) {
+        /* The code may have changed since: decode it again (cheap, and rare). */
+        uint8_t code[16];
+        const uint8_t *p = code;
+        size_t left = sizeof code;
+        uint64_t a = addr;
+        if (uc_mem_read(uc, addr, code, sizeof code) != UC_ERR_OK || !cs_disasm_iter(st->cs, &p, &left, &a, st->insn) ||
+            fix_op_of(st->insn) != op || st->insn->size != site->size)
+            return;
+        st->fix_op = op;
+        if (op == FIX_CMPXCHG32) {
+            uc_reg_read(uc, UC_X86_REG_RAX, &st->fix_rax);
+        } else {
+            uint8_t modrm = code[st->insn->size - 1], reg[16] = { 0 };
+            uint64_t v = 0, top = 0;
+            st->fix_mmreg = modrm & 7;
+            /* ST(i) is physical register TOP+i: MMi is ST((i - TOP) & 7). */
+            uc_reg_read(uc, UC_X86_REG_FPSW, &top);
+            top = (top >> 11) & 7;
+            uc_reg_read(uc, UC_X86_REG_ST0 + (int)((st->fix_mmreg - top) & 7), reg);
+            memcpy(&v, reg, 8);
+            st->fix_mmval = mmx_hop_host(op - FIX_MMX, v);
+        }
+        st->x87_armed = true;
+        st->x87_next = addr + site->size;
+        return;
+    }
     unsigned char bytes[2];
-    if (op < 0 || uc_mem_read(uc, addr, bytes, 2) != UC_ERR_OK || !x87_op_matches(op, bytes)) return;
+    if (uc_mem_read(uc, addr, bytes, 2) != UC_ERR_OK || !x87_op_matches(op, bytes)) return;
+    st->fix_op = op;
     struct x87_operands in;
     uint8_t reg[16];
     uint64_t fcw = 0;
@@ -223,7 +314,7 @@ static void x87_hook_new_sites(struct cpu_state *st, uc_engine *uc)
         uint64_t a = st->x87_new[i].addr;
         if (st->nx87 + 2 > st->capx87) {
             size_t cap = st->capx87 ? st->capx87 * 2 : 16;
-            struct x87_site *n = realloc(st->x87_sites, cap * sizeof *n);
+            struct fix_site *n = realloc(st->x87_sites, cap * sizeof *n);
             if (!n) break;
             st->x87_sites = n;
             st->capx87 = cap;
@@ -231,11 +322,12 @@ static void x87_hook_new_sites(struct cpu_state *st, uc_engine *uc)
         uc_hook h;
         st->x87_sites[st->nx87++] = st->x87_new[i];
         uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a, a);
-        if (x87_site_op(st, a + 2) < 0) {
-            st->x87_sites[st->nx87++] = (struct x87_site){ a + 2, -1 };
-            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a + 2, a + 2);
+        uint64_t next = a + st->x87_new[i].size;
+        if (x87_site_op(st, next) < 0) {
+            st->x87_sites[st->nx87++] = (struct fix_site){ next, -1, 0 };
+            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, next, next);
         }
-        uc_ctl_remove_cache(uc, a, a + 3);
+        uc_ctl_remove_cache(uc, a, next + 1);
     }
     st->nx87_new = 0;
 }
@@ -254,8 +346,8 @@ static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_
         while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) {
             n++;
             if (reads_fp_flags(st->insn->mnemonic)) fp = BLOCK_FP_FLAGS;
-            int op = x87_op_of(st->insn->mnemonic);
-            if (op >= 0) x87_site_found(st, st->insn->address, op);
+            int op = fix_op_of(st->insn);
+            if (op >= 0) x87_site_found(st, st->insn->address, op, (uint8_t)st->insn->size);
         }
         if (left) n++;   /* an instruction Capstone does not know still retires */
     }
@@ -338,6 +430,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
      * run resumes: count the block only when it really runs. */
     if (__builtin_expect(left == 0, 0)) {
         st->pending = PEND_BUDGET;
+        st->block_stop = addr;
         uc_emu_stop(uc);
         return;
     }
@@ -347,6 +440,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
          * (and counted then). */
         st->cache[(addr ^ (addr >> 14)) & (BLOCK_CACHE_SIZE - 1)].insns = 0;
         st->pending = PEND_X87_SITES;
+        st->block_stop = addr;
         uc_emu_stop(uc);
         return;
     }
@@ -363,6 +457,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
             st->split_block = addr;
             st->split_size = size;
             st->pending = PEND_SPLIT;
+            st->block_stop = addr;
             uc_emu_stop(uc);
             return;
         }
@@ -722,6 +817,21 @@ static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, 
     return STOP_FAULT;
 }
 
+/* Runs the engine from RIP. A stop that the block hook asked for lands before that
+ * block, but Unicorn 2.1.1 puts RIP back at the block's start only while no code hook
+ * exists at all (cpu-exec.c: with one it trusts the hooks to have synced RIP, which
+ * they do only for the instructions they cover): so RIP is set here. Without this, any
+ * code hook (a fix site, --trace) made a preempted task resume at a stale RIP and run
+ * the last instruction of the previous block again. */
+static uc_err run_engine(struct cpu_state *st, struct addr_space *as, uint64_t from, uint64_t until)
+{
+    st->block_stop = 0;
+    uc_err err = uc_emu_start(as->uc, from, until, 0, 0);
+    if (st->block_stop && (st->pending == PEND_BUDGET || st->pending == PEND_SPLIT || st->pending == PEND_X87_SITES))
+        cpu_set(as, R_RIP, st->block_stop);
+    return err;
+}
+
 enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f)
 {
     struct cpu_state *st = as->cpu;
@@ -730,7 +840,7 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
     st->run_before = before;
     st->pending = PEND_NONE;
     st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
-    uc_err err = uc_emu_start(as->uc, rip, 0, 0, 0);
+    uc_err err = run_engine(st, as, rip, 0);
     while (st->pending == PEND_RDTSC || st->pending == PEND_X87_SITES) {
         if (st->pending == PEND_X87_SITES) {
             x87_hook_new_sites(st, as->uc);
@@ -739,7 +849,7 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
             if (st->icount >= st->deadline) { st->pending = PEND_BUDGET; break; }
         }
         st->pending = PEND_NONE;
-        err = uc_emu_start(as->uc, cpu_get(as, R_RIP), 0, 0, 0);
+        err = run_engine(st, as, cpu_get(as, R_RIP), 0);
     }
     if (st->pending == PEND_SPLIT) {
         /* Run the head of the block up to the instruction where the deadline falls.
@@ -751,7 +861,7 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
          * cached block first; after the run Unicorn drops the cut one by itself. */
         uc_ctl_remove_cache(as->uc, st->split_block, st->split_block + st->split_size);
         st->deadline = UINT64_MAX;
-        err = uc_emu_start(as->uc, cpu_get(as, R_RIP), until, 0, 0);
+        err = run_engine(st, as, cpu_get(as, R_RIP), until);
         if (st->pending == PEND_NONE && cpu_get(as, R_RIP) == until) st->pending = PEND_SPLIT;
     }
     if (st->have_pending) flush_pending(st, as->uc);

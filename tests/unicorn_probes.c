@@ -135,5 +135,32 @@ int main(void)
     expect("after uc_ctl_flush_tlb a read of a PROT_NONE page faults", err == UC_ERR_READ_PROT,
            "the TLB flush of as_protect (core/addr_space.c)");
     uc_close(uc);
+
+    /* mov ecx, 9; lock cmpxchg [DATA], ecx; hlt with [DATA] = EAX = 5: it succeeds. */
+    static const uint8_t cx_code[] = { 0xb9, 0x09, 0x00, 0x00, 0x00, 0xf0, 0x0f, 0xb1, 0x0c, 0x25, 0x00, 0x00, 0x20, 0x00, 0xf4 };
+    uc = engine(cx_code, sizeof cx_code);
+    uc_mem_map(uc, DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE);
+    uint32_t five = 5;
+    uc_mem_write(uc, DATA, &five, 4);
+    rax = 0x1234567800000005ULL;
+    uc_reg_write(uc, UC_X86_REG_RAX, &rax);
+    uc_emu_start(uc, CODE, 0, 0, 0);
+    uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+    expect("a 32-bit cmpxchg that succeeds clears RAX's upper half", rax == 5,
+           "FIX_CMPXCHG32 (core/cpu.c) puts RAX back");
+    uc_close(uc);
+
+    /* movq mm0, [DATA]; phaddw mm0, mm0; movq [DATA+8], mm0; hlt */
+    static const uint8_t hadd_code[] = { 0x0f, 0x6f, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00, 0x0f, 0x38, 0x01, 0xc0,
+                                         0x0f, 0x7f, 0x04, 0x25, 0x08, 0x00, 0x20, 0x00, 0xf4 };
+    uc = engine(hadd_code, sizeof hadd_code);
+    uc_mem_map(uc, DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE);
+    uint64_t words = 0x0004000300020001ULL, sum = 0;
+    uc_mem_write(uc, DATA, &words, 8);
+    uc_emu_start(uc, CODE, 0, 0, 0);
+    uc_mem_read(uc, DATA + 8, &sum, 8);
+    expect("phaddw mm0, mm0 of 1,2,3,4 reads its half-written result", sum == 0x000e000a00070003ULL,
+           "FIX_MMX (core/cpu.c, core/host_insn.c) runs it on the host");
+    uc_close(uc);
     return failed;
 }

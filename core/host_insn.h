@@ -1,6 +1,7 @@
-/* x87 instructions run on the host CPU with the guest's operands (see x87_host.c). */
-#ifndef UNIEMU_X87_HOST_H
-#define UNIEMU_X87_HOST_H
+/* Instructions Unicorn gets wrong, run on the host CPU with the guest's operands
+ * (see host_insn.c). */
+#ifndef UNIEMU_HOST_INSN_H
+#define UNIEMU_HOST_INSN_H
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,4 +20,11 @@ int x87_op_of(const char *mnemonic);
 /* The instruction's two bytes still encode op. */
 bool x87_op_matches(int op, const unsigned char bytes[2]);
 void x87_host_run(int op, const struct x87_operands *in, struct x87_result *out);
+
+/* MMX phaddw/phaddd/phaddsw/phsubw/phsubd/phsubsw with one register as both operands,
+ * which QEMU 5.0 computes from the half-written destination. */
+enum { MMX_PHADDW, MMX_PHADDD, MMX_PHADDSW, MMX_PHSUBW, MMX_PHSUBD, MMX_PHSUBSW, MMX_NOPS };
+/* MMX_* for the third opcode byte of 0F 38 xx, or -1. */
+int mmx_hop_of(uint8_t opcode3);
+uint64_t mmx_hop_host(int op, uint64_t v);
 #endif

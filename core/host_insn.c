@@ -1,11 +1,13 @@
-/* x87 instructions that Unicorn 2.1.1 (QEMU 5.0) computes through the host's `double`
+/* Instructions Unicorn 2.1.1 gets wrong, run on the host CPU.
+ *
+ * x87 instructions that Unicorn 2.1.1 (QEMU 5.0) computes through the host's `double`
  * (53 bits where the hardware gives 64): f2xm1, fyl2x, fyl2xp1, fpatan, fptan, fsin,
  * fcos, fsincos, fprem, fprem1, fscale, fxtract. The host is an x86-64 CPU: running the
  * same instruction there on the guest's operands, under the guest's control word, gives
  * the hardware's own result and status word (QEMU 7.2 computes them in softfloat instead;
  * the host way is exact for this CPU, though another vendor's fsin may differ in the
  * last bit). */
-#include "core/x87_host.h"
+#include "core/host_insn.h"
 #include <string.h>
 
 static const char *const names[X87_NOPS] = {
@@ -84,4 +86,36 @@ void x87_host_run(int op, const struct x87_operands *in, struct x87_result *out)
     out->defined = op == X87_FPREM || op == X87_FPREM1 ? 0x4700
                  : op == X87_FPTAN || op == X87_FSIN || op == X87_FCOS || op == X87_FSINCOS ? 0x0600 : 0x0200;
     out->two = op == X87_FXTRACT || ((op == X87_FPTAN || op == X87_FSINCOS) && !(sw & 0x400));
+}
+
+/* ---- MMX horizontal add/subtract, one register as source and destination ----
+ * QEMU 5.0 writes the low half of the destination before it reads the source's high
+ * half: phaddw mm0, mm0 of 1,2,3,4 gave 3,7,10,14 where the CPU gives 3,7,3,7. */
+int mmx_hop_of(uint8_t opcode3)
+{
+    switch (opcode3) {
+    case 0x01: return MMX_PHADDW;
+    case 0x02: return MMX_PHADDD;
+    case 0x03: return MMX_PHADDSW;
+    case 0x05: return MMX_PHSUBW;
+    case 0x06: return MMX_PHSUBD;
+    case 0x07: return MMX_PHSUBSW;
+    }
+    return -1;
+}
+
+#define MMX_RUN(insn) __asm__ volatile("movq %1, %%mm0\n\t" insn " %%mm0, %%mm0\n\tmovq %%mm0, %0\n\temms" \
+                                       : "=r"(out) : "r"(v) : "mm0")
+uint64_t mmx_hop_host(int op, uint64_t v)
+{
+    uint64_t out = v;
+    switch (op) {
+    case MMX_PHADDW: MMX_RUN("phaddw"); break;
+    case MMX_PHADDD: MMX_RUN("phaddd"); break;
+    case MMX_PHADDSW: MMX_RUN("phaddsw"); break;
+    case MMX_PHSUBW: MMX_RUN("phsubw"); break;
+    case MMX_PHSUBD: MMX_RUN("phsubd"); break;
+    case MMX_PHSUBSW: MMX_RUN("phsubsw"); break;
+    }
+    return out;
 }
