@@ -26,9 +26,6 @@ static const int uc_reg_of[R_NREGS] = {
 /* Instruction counts of translated blocks, decoded once with Capstone. Direct-mapped:
  * a miss only costs a decode. */
 #define BLOCK_CACHE_SIZE 16384
-/* insns holds the count, and this bit when the block has an instruction that reads or
- * resets the FPU's exception flags (fold_fp_flags runs before it). */
-#define BLOCK_FP_FLAGS 0x80000000u
 struct block_count { uint64_t addr; uint32_t size, insns; };
 
 enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC, PEND_X87_SITES };
@@ -57,6 +54,8 @@ struct cpu_state {
     enum pending pending;
     struct fault fault;
     uc_context *fp_ctx;      /* scratch for fold_fp_flags */
+    bool ze_known, ze_prev;  /* the x87 ZE flag as the last fold left it (fold_fp_flags) */
+    uint8_t round_pe;        /* FIX_ROUND: softfloat's inexact flag before */
     /* Instructions Unicorn gets wrong (fix sites, below): their sites, hooked one
      * address each, the new ones found while decoding, and the correction waiting for
      * the next instruction. */
@@ -88,17 +87,25 @@ struct cpu_state {
 #define CTX_FP_STATUS_FLAGS  766   /* env->fp_status.float_exception_flags (x87) */
 #define CTX_SSE_STATUS_FLAGS 798   /* env->sse_status.float_exception_flags */
 
-static bool reads_fp_flags(const char *m)
+/* Instructions that read the exception flags (FOLD_READ), clear them (FOLD_CLEAR) or
+ * load them from memory (FOLD_LOAD); 0 for others. */
+enum { FOLD_READ = 1, FOLD_CLEAR, FOLD_LOAD_SSE, FOLD_LOAD_X87 };
+static int fp_flags_use(const char *m)
 {
-    static const char *const names[] = {
-        "stmxcsr", "ldmxcsr", "fnstsw", "fstsw", "fnstenv", "fstenv", "fnsave", "fsave", "fnclex",
-        "fclex", "fninit", "finit", "fldenv", "frstor", "fxsave", "fxsave64", "fxrstor", "fxrstor64",
-        "xsave", "xsave64", "xsaveopt", "xsaveopt64", "xsavec", "xsavec64", "xrstor", "xrstor64",
+    static const struct { const char *name; int use; } names[] = {
+        { "stmxcsr", FOLD_READ }, { "fnstsw", FOLD_READ }, { "fstsw", FOLD_READ }, { "fnstenv", FOLD_READ },
+        { "fstenv", FOLD_READ }, { "fnsave", FOLD_CLEAR }, { "fsave", FOLD_CLEAR }, { "fxsave", FOLD_READ },
+        { "fxsave64", FOLD_READ }, { "xsave", FOLD_READ }, { "xsave64", FOLD_READ }, { "xsaveopt", FOLD_READ },
+        { "xsaveopt64", FOLD_READ }, { "xsavec", FOLD_READ }, { "xsavec64", FOLD_READ },
+        { "fnclex", FOLD_CLEAR }, { "fclex", FOLD_CLEAR }, { "fninit", FOLD_CLEAR }, { "finit", FOLD_CLEAR },
+        { "ldmxcsr", FOLD_LOAD_SSE }, { "fldenv", FOLD_LOAD_X87 }, { "frstor", FOLD_LOAD_X87 },
+        { "fxrstor", FOLD_LOAD_X87 }, { "fxrstor64", FOLD_LOAD_X87 }, { "xrstor", FOLD_LOAD_X87 },
+        { "xrstor64", FOLD_LOAD_X87 },
     };
-    if (m[0] != 's' && m[0] != 'l' && m[0] != 'f' && m[0] != 'x') return false;
+    if (m[0] != 's' && m[0] != 'l' && m[0] != 'f' && m[0] != 'x') return 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(m, names[i])) return true;
-    return false;
+        if (!strcmp(m, names[i].name)) return names[i].use;
+    return 0;
 }
 
 /* softfloat's flag bits -> the x86 ones (IE 1, DE 2, ZE 4, OE 8, UE 16, PE 32). */
@@ -118,23 +125,35 @@ static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
     uc_context_save(uc, st->fp_ctx);
     uint8_t *raw = (uint8_t *)st->fp_ctx;
     uint8_t x87 = raw[CTX_FP_STATUS_FLAGS], sse = raw[CTX_SSE_STATUS_FLAGS];
-    if (!x87 && !sse) return;
-    raw[CTX_FP_STATUS_FLAGS] = raw[CTX_SSE_STATUS_FLAGS] = 0;
-    uc_context_restore(uc, st->fp_ctx);
+    uint64_t fsw0 = 0;
+    uc_reg_read(uc, UC_X86_REG_FPSW, &fsw0);
+    /* QEMU 5.0's fdiv sets ZE itself for any zero divisor, also for 0/0, inf/0 and NaN/0
+     * (none of them a division by zero: 0/0 is invalid). softfloat raises divide-by-zero
+     * exactly when it is one: a ZE that appeared since the last fold without it is
+     * QEMU's, and goes. */
+    bool spurious_ze = st->ze_known && !st->ze_prev && (fsw0 & 0x04) && !(x87 & 0x04);
+    if (x87 || sse) {
+        raw[CTX_FP_STATUS_FLAGS] = raw[CTX_SSE_STATUS_FLAGS] = 0;
+        uc_context_restore(uc, st->fp_ctx);
+    }
     if (sse) {
         uint32_t mxcsr = 0;
         uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
         mxcsr |= x86_flags_of(sse);
         uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
     }
-    if (x87) {
-        uint64_t fsw = 0, fcw = 0;
-        uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+    uint64_t fsw = fsw0;
+    if (x87 || spurious_ze) {
+        uint64_t fcw = 0;
         uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+        if (spurious_ze) fsw &= ~0x04ULL;
         fsw |= x86_flags_of(x87);
+        fsw &= ~0x8080ULL;
         if (fsw & ~fcw & 0x3f) fsw |= 0x8080;   /* an unmasked one: error summary and busy */
         uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
     }
+    st->ze_prev = fsw & 0x04;
+    st->ze_known = true;
 }
 
 /* ---- fix sites: instructions Unicorn 2.1.1 gets wrong ----
@@ -144,12 +163,20 @@ static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
  * with itself. */
 #define FIX_CMPXCHG32 100
 #define FIX_MMX 200
+#define FIX_FOLD 300         /* + FOLD_*: fold the flags right before it */
+#define FIX_ROUND 400        /* roundsd/ss/pd/ps with imm bit 3: no inexact (QEMU 5.0 ignores it) */
 
 /* The site's op for an instruction Capstone decoded, or -1. */
 static int fix_op_of(const cs_insn *in)
 {
     int op = x87_op_of(in->mnemonic);
     if (op >= 0) return op;
+    int use = fp_flags_use(in->mnemonic);
+    if (use) return FIX_FOLD + use;
+    if (!strncmp(in->mnemonic, "round", 5) && in->size >= 6 && (in->bytes[in->size - 1] & 0x08) &&
+        (!strcmp(in->mnemonic, "roundsd") || !strcmp(in->mnemonic, "roundss") || !strcmp(in->mnemonic, "roundpd") ||
+         !strcmp(in->mnemonic, "roundps")))
+        return FIX_ROUND;
     const uint8_t *b = in->bytes;
     size_t i = 0, n = in->size;
     bool opsize16 = false, rex_w = false, rex_b = false, rex_r = false;
@@ -208,6 +235,14 @@ static uint8_t *ctx_bytes(struct cpu_state *st, uc_engine *uc)
 static void x87_apply(struct cpu_state *st, uc_engine *uc)
 {
     st->x87_armed = false;
+    if (st->fix_op == FIX_ROUND) {
+        uint8_t *raw = ctx_bytes(st, uc);
+        if (raw && (raw[CTX_SSE_STATUS_FLAGS] & 0x20) != st->round_pe) {
+            raw[CTX_SSE_STATUS_FLAGS] = (uint8_t)((raw[CTX_SSE_STATUS_FLAGS] & ~0x20) | st->round_pe);
+            uc_context_restore(uc, st->fp_ctx);
+        }
+        return;
+    }
     if (st->fix_op == FIX_CMPXCHG32) {
         uint64_t rax = 0;
         uc_reg_read(uc, UC_X86_REG_RAX, &rax);
@@ -259,6 +294,13 @@ static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     const struct fix_site *site = NULL;
     for (size_t i = 0; i < st->nx87; i++)
         if (st->x87_sites[i].addr == addr) site = &st->x87_sites[i];
+    if (op >= FIX_FOLD && op < FIX_ROUND) {
+        /* Right before an instruction that reads, clears or loads the flags. */
+        fold_fp_flags(st, uc);
+        if (op == FIX_FOLD + FOLD_CLEAR) st->ze_prev = false;
+        if (op == FIX_FOLD + FOLD_LOAD_X87) st->ze_known = false;
+        return;
+    }
     if (op >= FIX_CMPXCHG32) {
         /* The code may have changed since: decode it again (cheap, and rare). */
         uint8_t code[16];
@@ -269,7 +311,11 @@ static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
             fix_op_of(st->insn) != op || st->insn->size != site->size)
             return;
         st->fix_op = op;
-        if (op == FIX_CMPXCHG32) {
+        if (op == FIX_ROUND) {
+            uint8_t *raw = ctx_bytes(st, uc);
+            if (!raw) return;
+            st->round_pe = raw[CTX_SSE_STATUS_FLAGS] & 0x20;
+        } else if (op == FIX_CMPXCHG32) {
             uc_reg_read(uc, UC_X86_REG_RAX, &st->fix_rax);
         } else {
             uint8_t modrm = code[st->insn->size - 1], reg[16] = { 0 };
@@ -323,7 +369,8 @@ static void x87_hook_new_sites(struct cpu_state *st, uc_engine *uc)
         st->x87_sites[st->nx87++] = st->x87_new[i];
         uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a, a);
         uint64_t next = a + st->x87_new[i].size;
-        if (x87_site_op(st, next) < 0) {
+        bool fold = st->x87_new[i].op >= FIX_FOLD && st->x87_new[i].op < FIX_ROUND;   /* nothing after */
+        if (!fold && x87_site_op(st, next) < 0) {
             st->x87_sites[st->nx87++] = (struct fix_site){ next, -1, 0 };
             uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, next, next);
         }
@@ -338,22 +385,21 @@ static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_
                                                        uint64_t addr, uint32_t size)
 {
     uint8_t buf[4096];
-    uint32_t n = 0, fp = 0;
+    uint32_t n = 0;
     if (size <= sizeof buf && uc_mem_read(uc, addr, buf, size) == UC_ERR_OK) {
         const uint8_t *code = buf;
         size_t left = size;
         uint64_t a = addr;
         while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) {
             n++;
-            if (reads_fp_flags(st->insn->mnemonic)) fp = BLOCK_FP_FLAGS;
             int op = fix_op_of(st->insn);
             if (op >= 0) x87_site_found(st, st->insn->address, op, (uint8_t)st->insn->size);
         }
         if (left) n++;   /* an instruction Capstone does not know still retires */
     }
     if (!n) n = 1;
-    b->addr = addr; b->size = size; b->insns = n | fp;
-    return n | fp;
+    b->addr = addr; b->size = size; b->insns = n;
+    return n;
 }
 
 static inline uint32_t block_insns(struct cpu_state *st, uc_engine *uc, uint64_t addr, uint32_t size)
@@ -443,10 +489,6 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         st->block_stop = addr;
         uc_emu_stop(uc);
         return;
-    }
-    if (__builtin_expect(n & BLOCK_FP_FLAGS, 0)) {
-        n &= ~BLOCK_FP_FLAGS;
-        fold_fp_flags(st, uc);
     }
     if (__builtin_expect(n > left, 0)) {
         /* The switch is due inside this block: stop before it, and let cpu_run run
@@ -953,7 +995,11 @@ void cpu_ctx_free(struct cpu_ctx *c)
 /* A context saved from one engine restores into another engine of the same CPU model
  * (checked with a probe): fork copies the parent's registers this way. */
 void cpu_ctx_save(struct addr_space *as, struct cpu_ctx *c) { uc_context_save(as->uc, c->uc); }
-void cpu_ctx_load(struct addr_space *as, const struct cpu_ctx *c) { uc_context_restore(as->uc, c->uc); }
+void cpu_ctx_load(struct addr_space *as, const struct cpu_ctx *c)
+{
+    uc_context_restore(as->uc, c->uc);
+    as->cpu->ze_known = false;   /* another task's FPU: the fold's memory is not its */
+}
 void cpu_ctx_set(struct cpu_ctx *c, enum greg r, uint64_t v) { uc_context_reg_write(c->uc, uc_reg_of[r], &v); }
 uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r)
 {
@@ -994,6 +1040,7 @@ void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512])
 {
     uc_engine *uc = as->uc;
     fold_fp_flags(as->cpu, uc);   /* softfloat's flags cleared: the frame's are the state now */
+    as->cpu->ze_prev = fx[2] & 0x04;
     uint64_t v = 0;
     memcpy(&v, fx + 0, 2); uc_reg_write(uc, UC_X86_REG_FPCW, &v);
     v = 0; memcpy(&v, fx + 2, 2); uc_reg_write(uc, UC_X86_REG_FPSW, &v);

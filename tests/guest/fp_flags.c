@@ -4,6 +4,7 @@
  * none and a thread of its own. Under uniemu, fetestexcept once said "none" to all:
  * the emulated CPU kept the flags where the guest could not see them. */
 #include <fenv.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ static const char *names(int e)
 }
 
 static volatile double z = 0, one = 1, big = 1e308, tiny = 1e-308, three = 3, r;
+/* (lz / lz) / lz: NaN / 0, no exception at all; 0 / 0 is invalid, not a division by zero. */
 static volatile float fbig = 3e38f, fr;
 static volatile long double lz = 0, lone = 1, lbig = 1e4900L, ltiny = 1e-4900L, lr;
 
@@ -60,6 +62,13 @@ int main(void)
     T(fr = fbig * 10);
     T(r = (double)fbig * 10);
     T(lr = lone / lz);
+    T(lr = lz / lz);
+    T(lr = (lz / lz) / lz);
+    T(r = nearbyint(2.5));
+    T(fr = nearbyintf(2.5f));
+    T(lr = nearbyintl(2.5L));
+    T(r = rint(2.5));
+    T(lr = rintl(2.5L));
     T(lr = lbig * lbig);
     T(lr = ltiny * ltiny);
     T(lr = lone / 3);
