@@ -87,6 +87,8 @@ struct process {
     struct guest_timer *timers;  /* itimers and POSIX timers */
     uint64_t fault_rip, fault_addr; /* the fault that killed it, if one did */
     int fault_sig;
+    bool caps_known;             /* capget/capset: read from uniemu's own at first use */
+    uint64_t cap_eff, cap_prm, cap_inh;
 };
 
 struct task {

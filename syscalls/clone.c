@@ -102,6 +102,8 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
         np->pgid = p->pgid;
         np->sid = p->sid;
         np->exe = strdup(p->exe);
+        np->caps_known = p->caps_known;   /* a child has its parent's capabilities */
+        np->cap_eff = p->cap_eff; np->cap_prm = p->cap_prm; np->cap_inh = p->cap_inh;
         if (flags & CLONE_PARENT) { np->parent = p->parent; np->ppid = p->ppid; np->exit_signal = p->exit_signal; }
         else { np->parent = p; np->ppid = p->pid; np->exit_signal = r->exit_signal; }
         p = np;

@@ -70,6 +70,88 @@ static int64_t sys_setsid(struct syscall *sc)
     return p->sid;
 }
 
+/* ---- capabilities ----
+ * Each guest process has its own three sets, first those of uniemu itself (the guest
+ * runs with uniemu's credentials); capset changes the guest's sets only, by the
+ * kernel's rules, never uniemu's. uniemu checks no permission by them: the host does,
+ * with uniemu's own. */
+#define CAP_V1 0x19980330u
+#define CAP_V2 0x20071026u
+#define CAP_V3 0x20080522u
+struct cap_data { uint32_t effective, permitted, inheritable; };
+
+static void caps_load(struct process *p)
+{
+    if (p->caps_known) return;
+    struct { uint32_t version; int pid; } hdr = { CAP_V3, 0 };
+    struct cap_data d[2] = { { 0 } };
+    if (syscall(SYS_capget, &hdr, d) == 0) {
+        p->cap_eff = d[0].effective | (uint64_t)d[1].effective << 32;
+        p->cap_prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+        p->cap_inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+    }
+    p->caps_known = true;
+}
+
+uint64_t guest_cap_effective(struct process *p)
+{
+    caps_load(p);
+    return p->cap_eff;
+}
+
+/* The header's version: how many data words, or -EINVAL after writing the preferred one. */
+static int cap_words(struct syscall *sc, int *pid)
+{
+    struct { uint32_t version; int pid; } hdr;
+    if (guest_read(sc->t->as, sc->a[0], &hdr, sizeof hdr)) return -EFAULT;
+    if (hdr.version != CAP_V1 && hdr.version != CAP_V2 && hdr.version != CAP_V3) {
+        uint32_t v = CAP_V3;
+        if (guest_write(sc->t->as, sc->a[0], &v, 4)) return -EFAULT;
+        return -EINVAL;
+    }
+    *pid = hdr.pid;
+    return hdr.version == CAP_V1 ? 1 : 2;
+}
+
+static int64_t sys_capget(struct syscall *sc)
+{
+    int pid = 0, n = cap_words(sc, &pid);
+    if (!sc->a[1]) return n == -EINVAL || n > 0 ? 0 : n;
+    if (n < 0) return n;
+    if (pid < 0) return -EINVAL;
+    struct process *p = sc->t->proc;
+    if (pid && pid != p->pid) {
+        struct task *o = task_by_tid(pid);
+        if (!o || o->state == TASK_DEAD) return -ESRCH;
+        p = o->proc;
+    }
+    caps_load(p);
+    struct cap_data d[2] = {
+        { (uint32_t)p->cap_eff, (uint32_t)p->cap_prm, (uint32_t)p->cap_inh },
+        { (uint32_t)(p->cap_eff >> 32), (uint32_t)(p->cap_prm >> 32), (uint32_t)(p->cap_inh >> 32) },
+    };
+    return guest_write(sc->t->as, sc->a[1], d, (size_t)n * sizeof d[0]) ? -EFAULT : 0;
+}
+
+static int64_t sys_capset(struct syscall *sc)
+{
+    int pid = 0, n = cap_words(sc, &pid);
+    if (n < 0) return n;
+    struct process *p = sc->t->proc;
+    if (pid && pid != p->pid) return -EPERM;
+    struct cap_data d[2] = { { 0 } };
+    if (guest_read(sc->t->as, sc->a[1], d, (size_t)n * sizeof d[0])) return -EFAULT;
+    uint64_t eff = d[0].effective | (uint64_t)d[1].effective << 32;
+    uint64_t prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+    uint64_t inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+    caps_load(p);
+    /* Linux: no new permitted ones, effective within permitted, inheritable within the
+     * old inheritable and permitted ones. */
+    if ((prm & ~p->cap_prm) || (eff & ~prm) || (inh & ~(p->cap_inh | p->cap_prm))) return -EPERM;
+    p->cap_eff = eff; p->cap_prm = prm; p->cap_inh = inh;
+    return 0;
+}
+
 static int64_t sys_getuid(struct syscall *sc) { (void)sc; return getuid(); }
 static int64_t sys_geteuid(struct syscall *sc) { (void)sc; return geteuid(); }
 static int64_t sys_getgid(struct syscall *sc) { (void)sc; return getgid(); }
@@ -386,6 +468,8 @@ const struct syscall_def process_syscalls[] = {
     { SYS_getsid, "getsid", sys_getsid, 1, { IN(fmt_int) }, NULL },
     { SYS_setpgid, "setpgid", sys_setpgid, 2, { IN(fmt_int), IN(fmt_int) }, NULL },
     { SYS_setsid, "setsid", sys_setsid, 0, { { 0 } }, NULL },
+    { SYS_capget, "capget", sys_capget, 2, { IN(fmt_ptr), IN(fmt_ptr) }, NULL },
+    { SYS_capset, "capset", sys_capset, 2, { IN(fmt_ptr), IN(fmt_ptr) }, NULL },
     { SYS_getuid, "getuid", sys_getuid, 0, { { 0 } }, NULL },
     { SYS_geteuid, "geteuid", sys_geteuid, 0, { { 0 } }, NULL },
     { SYS_getgid, "getgid", sys_getgid, 0, { { 0 } }, NULL },

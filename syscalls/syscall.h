@@ -53,6 +53,9 @@ const char *syscall_name(int nr);
 /* Runs the call in sc (nr and args filled in), logs it, stores the result in sc->ret.
  * False when the call blocked: it is kept in the task (syscall_resume finishes it). */
 bool syscall_dispatch(struct syscall *sc);
+/* The effective capabilities of a guest process (capget's answer). */
+struct process;
+uint64_t guest_cap_effective(struct process *p);
 /* Runs the handler of sc->nr without logging it (the kernel's vsyscall emulation is not
  * a system call to strace). The result, or -ENOSYS. Never blocks: for calls that don't. */
 int64_t syscall_call_quiet(struct syscall *sc);

@@ -32,6 +32,7 @@ uniemu's status: ENOENT
 /proc/self/environ: EACCES
 /proc/self/status for writing: EACCES
 /proc/self/nosuch: ENOENT
+/proc/config.gz (uniemu's kernel has none): ENOENT
 openat(/proc, UNIEMU/mem): ENOENT
 openat(/proc, OTHER/status): ENOENT
 symlink to uniemu's /proc dir, mem: EACCES

@@ -79,6 +79,7 @@ int main(int argc, char **argv)
     try_open("/proc/self/environ", "/proc/self/environ", O_RDONLY);
     try_open("/proc/self/status for writing", "/proc/self/status", O_WRONLY);
     try_open("/proc/self/nosuch", "/proc/self/nosuch", O_RDONLY);
+    try_open("/proc/config.gz (uniemu's kernel has none)", "/proc/config.gz", O_RDONLY);
 
     /* Relative to /proc, and through symlinks the guest makes. */
     int proc = open("/proc", O_RDONLY | O_DIRECTORY);
