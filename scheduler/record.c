@@ -11,6 +11,8 @@
  *       'S' nr ret nwrites {addr len bytes} nouts {fd len bytes}
  *                                          an external system call and its effects
  *       'X' ret path                      an execve and the program it loaded
+ *       'P' ret n {revents}               a host poll (poll, select, the scheduler's wait)
+ *       'W' ret {event bytes}             a host epoll_wait
  * Integers are LEB128 varints; signed ones zigzag-encoded. */
 #include "scheduler/record.h"
 #include "scheduler/run.h"
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -100,6 +103,72 @@ static char *get_str(struct rd *r)
     return s;
 }
 
+/* ---- output files ---- */
+
+/* task_create_initial sets uniemu's umask to 0 (the guest applies its own): keep the
+ * one the user gave, read before main runs. */
+static mode_t start_umask = 022;
+__attribute__((constructor)) static void save_umask(void)
+{
+    start_umask = umask(0);
+    umask(start_umask);
+}
+mode_t out_umask(void) { return start_umask; }
+
+int out_open(struct out_file *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    size_t n = strlen(path);
+    o->path = strdup(path);
+    o->tmp = malloc(n + 16);
+    if (!o->path || !o->tmp) { free(o->path); free(o->tmp); errno = ENOMEM; return -1; }
+    /* Beside the target, so that rename() replaces it atomically (same file system). */
+    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkostemp(o->tmp, O_CLOEXEC);
+    if (fd < 0) { int e = errno; free(o->path); free(o->tmp); errno = e; return -1; }
+    /* mkostemp creates mode 0600; the file gets what open(O_CREAT, 0666) would give. */
+    if (fchmod(fd, 0666 & ~start_umask) != 0 || !(o->f = fdopen(fd, "w"))) {
+        int e = errno;
+        close(fd);
+        unlink(o->tmp);
+        free(o->path); free(o->tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+void out_abort(struct out_file *o)
+{
+    if (o->f) fclose(o->f);
+    if (o->tmp) unlink(o->tmp);
+    free(o->path); free(o->tmp);
+    memset(o, 0, sizeof *o);
+}
+
+int out_commit(struct out_file *o)
+{
+    int rc = 0;
+    if (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0) rc = -1;
+    int e = errno;
+    if (fclose(o->f) != 0 && !rc) { rc = -1; e = errno; }
+    o->f = NULL;
+    if (!rc && rename(o->tmp, o->path) != 0) { rc = -1; e = errno; }
+    if (rc) unlink(o->tmp);
+    free(o->path); free(o->tmp);
+    memset(o, 0, sizeof *o);
+    errno = e;
+    return rc;
+}
+
+int out_check(const char *path)
+{
+    struct out_file o;
+    if (out_open(&o, path) != 0) return -1;
+    out_abort(&o);
+    return 0;
+}
+
 /* ---- state ---- */
 
 static struct buf events, meta, binaries;
@@ -167,9 +236,9 @@ int rec_record_start(const char *path, const char *exe_abs, char *const argv[], 
     rec_mode = REC_RECORD;
     out_path = strdup(path);
     embed_binaries = embed_bins;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) { fprintf(stderr, "uniemu: %s: %s\n", path, strerror(errno)); return -1; }
-    close(fd);
+    /* The file is written only at the end (an earlier record there stays whole until
+     * then); whether it can be is checked now. */
+    if (out_check(path) != 0) { fprintf(stderr, "uniemu: %s: %s\n", path, strerror(errno)); return -1; }
     meta_kv("uniemu-record", "1");
     meta_kv("exe", exe_abs);
     meta_kv("execfn", opt->execfn ? opt->execfn : exe_abs);
@@ -211,9 +280,11 @@ int rec_record_finish(int status)
         memcpy(z + 12, &plen, 8);
         memcpy(z + 20, &crc, 4);
         memcpy(z + 24, &clen, 8);
-        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0 && write(fd, z, HEADER_SIZE + zlen) == (ssize_t)(HEADER_SIZE + zlen) && close(fd) == 0) rc = 0;
-        else if (fd >= 0) close(fd);
+        struct out_file o;
+        if (out_open(&o, out_path) == 0) {
+            if (fwrite(z, 1, HEADER_SIZE + zlen, o.f) == HEADER_SIZE + zlen) rc = out_commit(&o);
+            else { int e = errno; out_abort(&o); errno = e; }
+        }
     }
     if (rc) fprintf(stderr, "uniemu: %s: cannot write the record: %s\n", out_path, strerror(errno));
     free(z);
@@ -427,7 +498,8 @@ static bool expect(uint8_t kind, const char *what)
         char m[160];
         snprintf(m, sizeof m, "the run wants %s, the record has %s next", what,
                  k == 'D' ? "a scheduling decision" : k == 'S' ? "a system call" : k == 'C' ? "a checkpoint" :
-                 k == 'X' ? "an execve" : "something unknown");
+                 k == 'X' ? "an execve" : k == 'P' ? "a host poll" : k == 'W' ? "an epoll wait" :
+                 "something unknown");
         diverge(m);
         return false;
     }
@@ -442,6 +514,58 @@ int rec_get_decision(int *tid, uint64_t *slice)
     *slice = get_var(&replay);
     if (replay.bad) { diverge("a malformed decision"); return -1; }
     return 0;
+}
+
+/* ---- host readiness ----
+ * Which host descriptors are ready is an input: recorded at every host poll (never a
+ * whole system call, so a poll that blocks in the scheduler and is retried replays the
+ * same way), replayed without touching the host. */
+
+int rec_host_poll(struct pollfd *fds, int n, int timeout_ms)
+{
+    if (rec_mode == REC_REPLAY) {
+        if (!expect('P', "a host poll")) return 0;
+        int64_t ret = get_svar(&replay);
+        uint64_t k = get_var(&replay);
+        if (k != (uint64_t)n) { diverge("a host poll over a different number of descriptors"); return 0; }
+        for (int i = 0; i < n; i++) fds[i].revents = (short)get_var(&replay);
+        if (replay.bad) { diverge("a malformed host poll record"); return 0; }
+        return (int)ret;
+    }
+    int r;
+    while ((r = poll(fds, (nfds_t)n, timeout_ms)) < 0 && errno == EINTR) {}
+    if (r < 0) r = -errno;
+    if (rec_mode == REC_RECORD) {
+        put_u8(&events, 'P');
+        put_svar(&events, r);
+        put_var(&events, (uint64_t)n);
+        for (int i = 0; i < n; i++) put_var(&events, (uint16_t)fds[i].revents);
+    }
+    return r;
+}
+
+int rec_host_epoll_wait(int epfd, struct epoll_event *ev, int max)
+{
+    if (rec_mode == REC_REPLAY) {
+        if (!expect('W', "an epoll wait")) return 0;
+        int64_t ret = get_svar(&replay);
+        size_t len;
+        const uint8_t *d = get_blob(&replay, &len);
+        if (replay.bad || ret > max || (ret > 0 && len != (size_t)ret * sizeof *ev)) {
+            diverge("a malformed epoll wait record");
+            return 0;
+        }
+        if (ret > 0) memcpy(ev, d, len);
+        return (int)ret;
+    }
+    int r = epoll_wait(epfd, ev, max, 0);
+    if (r < 0) r = -errno;
+    if (rec_mode == REC_RECORD) {
+        put_u8(&events, 'W');
+        put_svar(&events, r);
+        put_blob(&events, ev, r > 0 ? (size_t)r * sizeof *ev : 0);
+    }
+    return r;
 }
 
 static uint64_t fnv(uint64_t h, const void *d, size_t n)
@@ -536,18 +660,6 @@ bool rec_is_external(struct syscall *sc)
 #ifdef SYS_fchmodat2
     case SYS_fchmodat2: return true;
 #endif
-    case SYS_poll: case SYS_ppoll: {
-        /* Readiness of host descriptors only: with a pipe of the guest in the set the
-         * call runs again (it is deterministic from there). */
-        uint64_t n = sc->a[1];
-        if (n == 0 || n > 1024) return false;
-        for (uint64_t i = 0; i < n; i++) {
-            struct pollfd p;
-            if (guest_read(t->as, sc->a[0] + i * sizeof p, &p, sizeof p)) return false;
-            if (p.fd >= 0 && !fd_external(t, p.fd)) return false;
-        }
-        return true;
-    }
     default:
         return false;
     }

@@ -13,7 +13,7 @@
 enum rec_mode { REC_OFF, REC_RECORD, REC_REPLAY };
 extern enum rec_mode rec_mode;
 
-#define RECORD_FORMAT_VERSION 1
+#define RECORD_FORMAT_VERSION 2   /* 2: host readiness as P/W events */
 /* uniemu's exit status when a replay does not follow its record. */
 #define REPLAY_DIVERGED 124
 
@@ -62,6 +62,29 @@ void rec_external_call(struct syscall *sc, int64_t (*fn)(struct syscall *));
  * recorded absolute path (*abs, PATH_MAX bytes). */
 void rec_exec_result(int64_t ret, const char *abs);
 int64_t rec_exec_replay(char *abs, const char **load);
+/* Host readiness (poll, select, epoll_wait and the scheduler's wait on host descriptors):
+ * a host poll/epoll_wait that is recorded, or replayed from the record without touching
+ * the host. rec_host_poll retries EINTR; both return the count or -errno. */
+struct pollfd;
+struct epoll_event;
+int rec_host_poll(struct pollfd *fds, int n, int timeout_ms);
+int rec_host_epoll_wait(int epfd, struct epoll_event *ev, int max);
+/* Output files (records, explore's summary.json, the timeline page): written to a
+ * temporary file in the same directory, fsync'ed and renamed over the target at the
+ * end, so that a run killed midway leaves the old file whole. Created with mode 0666
+ * less the umask uniemu started with (it clears its own for the guest's sake).
+ * out_open: 0, or -1 with errno. out_commit: 0, or -1 with errno, the temporary file
+ * removed. out_abort: removes the temporary file. */
+#include <stdio.h>
+#include <sys/types.h>
+struct out_file { FILE *f; char *path, *tmp; };
+int out_open(struct out_file *o, const char *path);
+int out_commit(struct out_file *o);
+void out_abort(struct out_file *o);
+/* Whether a file could be created there now (the check leaves nothing behind). */
+int out_check(const char *path);
+/* The umask uniemu was started with; for files it creates itself (0666 & ~it). */
+mode_t out_umask(void);
 /* mmap of a file: in replay the mapping is made anonymous and filled from the record. */
 bool rec_mmap_replay(struct syscall *sc);
 #endif

@@ -12,10 +12,13 @@
 #include "scheduler/signals.h"
 #include "scheduler/record.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_PCT_DEPTH 64
 
@@ -33,6 +36,64 @@ void (*sched_trace)(uint64_t now, int chosen, int canonical);
 void (*sched_guide_applied)(uint64_t at, struct task *from, struct task *to);
 
 void sched_set_guide(const struct guide_event *ev, int n) { guide = ev; nguide = n; next_guide = 0; }
+
+/* Tasks blocked in poll/select/epoll_wait that also wait for host descriptors. Nothing
+ * on the host wakes them, so the scheduler polls their descriptors: without waiting
+ * while another task can run (every HOST_CHECK_NS of virtual time) or a virtual timeout
+ * is pending, for real only when nothing else can ever happen. */
+struct host_wait { struct task *t; struct pollfd *fds; int n; };
+static struct host_wait *hwaits;
+static int nhwaits, hwaits_cap;
+static uint64_t next_host_check;
+#define HOST_CHECK_NS 1000000ULL
+
+static void unwatch_host(struct task *t)
+{
+    for (int i = 0; i < nhwaits; i++)
+        if (hwaits[i].t == t) {
+            free(hwaits[i].fds);
+            hwaits[i] = hwaits[--nhwaits];
+            return;
+        }
+}
+
+void sched_watch_host(struct task *t, const struct pollfd *fds, int n)
+{
+    unwatch_host(t);
+    if (n <= 0) return;
+    if (nhwaits == hwaits_cap) {
+        hwaits_cap = hwaits_cap ? hwaits_cap * 2 : 8;
+        hwaits = realloc(hwaits, hwaits_cap * sizeof *hwaits);
+        if (!hwaits) abort();
+    }
+    struct pollfd *copy = malloc(n * sizeof *copy);
+    if (!copy) abort();
+    memcpy(copy, fds, n * sizeof *copy);
+    /* Kept in tid order, so that the combined poll (recorded) is the same each run. */
+    int at = nhwaits;
+    while (at > 0 && hwaits[at - 1].t->tid > t->tid) { hwaits[at] = hwaits[at - 1]; at--; }
+    hwaits[at] = (struct host_wait){ t, copy, n };
+    nhwaits++;
+}
+
+/* One host poll over every watched descriptor; retries the calls of the tasks that
+ * have one ready. timeout_ms -1 waits until one is. */
+static void poll_host_waits(int timeout_ms)
+{
+    int total = 0;
+    for (int i = 0; i < nhwaits; i++) total += hwaits[i].n;
+    struct pollfd *all = malloc(total * sizeof *all);
+    if (!all) abort();
+    for (int i = 0, k = 0; i < nhwaits; k += hwaits[i].n, i++) memcpy(all + k, hwaits[i].fds, hwaits[i].n * sizeof *all);
+    int r = rec_host_poll(all, total, timeout_ms);
+    struct task *ready[nhwaits > 0 ? nhwaits : 1];
+    int nready = 0;
+    for (int i = 0, k = 0; r > 0 && i < nhwaits; k += hwaits[i].n, i++)
+        for (int j = 0; j < hwaits[i].n; j++)
+            if (all[k + j].revents) { ready[nready++] = hwaits[i].t; break; }
+    free(all);
+    for (int i = 0; i < nready; i++) sched_wake(ready[i], 0);   /* also unwatches */
+}
 static bool decided;
 
 bool sched_decided(void) { return decided; }
@@ -77,7 +138,11 @@ int sched_init(const struct sched_options *o)
     opt = *o;
     if (!opt.quantum) opt.quantum = SCHED_DEFAULT_QUANTUM;
     if (!opt.pct_horizon) opt.pct_horizon = SCHED_DEFAULT_PCT_HORIZON;
-    if (opt.decisions_out && !(dec_out = fopen(opt.decisions_out, "w"))) {
+    /* A stream written as the run goes; created as open(O_CREAT, 0666) would under the
+     * user's umask (uniemu's own is 0 once the guest exists). */
+    int dfd = opt.decisions_out ? open(opt.decisions_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666 & ~out_umask()) : -1;
+    if (opt.decisions_out && (dfd < 0 || !(dec_out = fdopen(dfd, "w")))) {
+        if (dfd >= 0) close(dfd);
         fprintf(stderr, "uniemu: %s: %s\n", opt.decisions_out, strerror(errno));
         return -1;
     }
@@ -101,6 +166,8 @@ void sched_fini(void)
     dec_out = dec_in = NULL;
     free(live); live = NULL; nlive = live_cap = 0;
     free(prio_of); prio_of = NULL; prio_cap = 0;
+    while (nhwaits) unwatch_host(hwaits[0].t);
+    free(hwaits); hwaits = NULL; hwaits_cap = 0; next_host_check = 0;
     cur = NULL;
 }
 
@@ -148,6 +215,7 @@ void sched_remove(struct task *t)
             break;
         }
     if (cur == t) cur = NULL;
+    unwatch_host(t);
 }
 
 int sched_live_tasks(void) { return nlive; }
@@ -171,6 +239,7 @@ void sched_yield_task(struct task *t)
 
 void sched_block(struct task *t, enum wait_kind kind, uint64_t timeout_ns, bool retry, int64_t timeout_result)
 {
+    unwatch_host(t);
     t->state = TASK_BLOCKED;
     t->wait = kind;
     t->wake_at_ns = timeout_ns;
@@ -183,6 +252,7 @@ void sched_block(struct task *t, enum wait_kind kind, uint64_t timeout_ns, bool 
 void sched_wake(struct task *t, int64_t result)
 {
     if (t->state != TASK_BLOCKED) return;
+    unwatch_host(t);
     t->state = TASK_RUNNABLE;
     t->wait = WAIT_NONE;
     t->wake_result = result;
@@ -289,6 +359,14 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
     int n = 0;
     for (int i = 0; i < nlive; i++)
         if (live[i]->state == TASK_RUNNABLE) run[n++] = live[i];
+    if (nhwaits && (!n || now >= next_host_check)) {
+        /* Waiting for real only when no task and no virtual timeout could end the wait. */
+        poll_host_waits(!n && !next_timeout ? -1 : 0);
+        next_host_check = now + HOST_CHECK_NS;
+        n = 0;
+        for (int i = 0; i < nlive; i++)
+            if (live[i]->state == TASK_RUNNABLE) run[n++] = live[i];
+    }
     if (!n) {
         if (!next_timeout) { *status = SCHED_DEADLOCK; return NULL; }
         /* Every live task sleeps: virtual time jumps to the first timeout. */

@@ -61,6 +61,11 @@ void sched_yield_task(struct task *t);
 /* Parks t in its current system call. timeout_ns is an absolute virtual time (0: none);
  * timeout_result is what a non-retried call returns when the timeout comes. */
 void sched_block(struct task *t, enum wait_kind kind, uint64_t timeout_ns, bool retry, int64_t timeout_result);
+/* A task just blocked (retried) also waits for these host descriptors: when nothing
+ * else can run the scheduler polls them (for real only while no virtual timeout is
+ * pending) and retries the task's call when one is ready. */
+struct pollfd;
+void sched_watch_host(struct task *t, const struct pollfd *fds, int n);
 /* Makes a blocked task runnable; a non-retried call returns result. */
 void sched_wake(struct task *t, int64_t result);
 /* Retries every call waiting for pipe or eventfd I/O. */

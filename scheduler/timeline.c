@@ -2,6 +2,7 @@
  * drawn as a self-contained HTML page with inline SVG (no script, no network: it opens
  * offline in any browser; details show on hover through SVG <title> elements). */
 #include "scheduler/timeline.h"
+#include "scheduler/record.h"
 #include "core/det.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +78,10 @@ int timeline_write_html(const char *path, const char *title)
     }
     for (int a = 1; a < ntids; a++)
         for (int b = a; b > 0 && tids[b] < tids[b - 1]; b--) { int x = tids[b]; tids[b] = tids[b - 1]; tids[b - 1] = x; }
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
+    /* A temporary file renamed into place (scheduler/record.h): never a half page. */
+    struct out_file out;
+    if (out_open(&out, path) != 0) return -1;
+    FILE *f = out.f;
     const int left = 110, width = 1100, lane = 46, top = 50;
     int height = top + lane * ntids + 40;
 #define X(t) (left + (double)(t) * width / (double)end)
@@ -123,5 +126,6 @@ int timeline_write_html(const char *path, const char *title)
     }
     fprintf(f, "</svg>\n</body></html>\n");
 #undef X
-    return fclose(f) == 0 ? 0 : -1;
+    if (ferror(f)) { out_abort(&out); return -1; }
+    return out_commit(&out);
 }

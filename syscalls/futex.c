@@ -54,7 +54,9 @@ static int read_timeout(struct task *t, uint64_t addr, uint64_t *ns)
     struct timespec ts;
     if (guest_read(t->as, addr, &ts, sizeof ts)) return -EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS) return -EINVAL;
-    *ns = (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+    /* Saturates: a huge tv_sec must not wrap to a short timeout. */
+    uint64_t sec = (uint64_t)ts.tv_sec, sub = (uint64_t)ts.tv_nsec;
+    *ns = sec > (UINT64_MAX - sub) / NS ? UINT64_MAX : sec * NS + sub;
     return 0;
 }
 
@@ -75,10 +77,10 @@ static int64_t futex_wait(struct task *t, uint64_t addr, uint32_t val, uint64_t 
             uint64_t base = realtime ? (uint64_t)DET_EPOCH_SEC * NS : DET_UPTIME_AT_START_NS;
             ns = ns > base ? ns - base : 0;
             expired = ns <= now;
-            deadline = ns;
+            deadline = ns == UINT64_MAX ? 0 : ns;
         } else {
             expired = ns == 0;
-            deadline = now + ns;
+            deadline = ns < UINT64_MAX - now ? now + ns : 0;   /* past the clock's range: none */
         }
     }
     /* The word is checked first: a changed value is EAGAIN even past the deadline. */

@@ -1,4 +1,4 @@
-/* Memory: brk, mmap, munmap, mprotect, mremap, madvise, msync. The layout follows Linux
+/* Memory: brk, mmap, munmap, mprotect, mremap, madvise, msync, mincore, mlock. The layout follows Linux
  * with ASLR off: mappings are placed top-down below the mmap base. */
 #include "syscalls/syscall.h"
 #include "scheduler/explain.h"
@@ -22,15 +22,34 @@
 #define MAP_SHARED_VALIDATE 0x03
 #endif
 
+/* Range checks are written as comparisons against TASK_SIZE_64 minus the length, never
+ * as addr + len, which wraps for addresses near 2^64 (a fuzzer's mremap of the last
+ * page once reached a NULL mapping this way). */
+static bool page_aligned(uint64_t v) { return !(v & (PAGE_SIZE - 1)); }
+/* PAGE_UP that says when the length rounds past 2^64. */
+static bool page_up(uint64_t len, uint64_t *out)
+{
+    if (len > UINT64_MAX - (PAGE_SIZE - 1)) return false;
+    *out = PAGE_UP(len);
+    return true;
+}
+/* [addr, addr+len) lies within user space. */
+static bool user_range(uint64_t addr, uint64_t len)
+{
+    return len <= TASK_SIZE_64 && addr <= TASK_SIZE_64 - len;
+}
+
 static int64_t sys_brk(struct syscall *sc)
 {
     struct addr_space *as = sc->t->as;
     uint64_t want = sc->a[0];
-    if (want < as->brk_start) return as->brk_cur;
+    /* Past user space, PAGE_UP(want) would wrap to 0 and "shrink" the heap away. */
+    if (want < as->brk_start || want > TASK_SIZE_64) return as->brk_cur;
     uint64_t old_end = PAGE_UP(as->brk_cur), new_end = PAGE_UP(want);
     if (new_end > old_end) {
         /* Like Linux, refuse to grow into another mapping (and keep a page of gap). */
-        if (!as_range_free(as, old_end, new_end - old_end + PAGE_SIZE)) return as->brk_cur;
+        if (new_end - old_end > TASK_SIZE_64 - PAGE_SIZE ||
+            !as_range_free(as, old_end, new_end - old_end + PAGE_SIZE)) return as->brk_cur;
         if (as_map(as, old_end, new_end - old_end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, "[heap]", 0, 0, 0))
             return as->brk_cur;
     } else if (new_end < old_end) {
@@ -115,11 +134,19 @@ static int64_t sys_mmap(struct syscall *sc)
     uint64_t addr = sc->a[0], len = sc->a[1], off = sc->a[5];
     int prot = (int)sc->a[2], flags = (int)sc->a[3], fd = (int)sc->a[4];
     int type = flags & MAP_SHARED_VALIDATE;
-    if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
-    if (len == 0 || (off & (PAGE_SIZE - 1))) return -EINVAL;
-    if (len > TASK_SIZE_64) return -ENOMEM;
-    len = PAGE_UP(len);
-    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return -EINVAL;
+    /* Linux's order: offset, descriptor, length, placement, then the mapping's type. */
+    if (!page_aligned(off)) return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS) && !fd_get(t, fd)) return -EBADF;
+    if (len == 0) return -EINVAL;
+    if (!page_up(len, &len) || len > TASK_SIZE_64) return -ENOMEM;
+    /* Unknown protection bits are ignored, as by Linux. */
+    prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (!user_range(addr, len)) return -ENOMEM;
+        if (!page_aligned(addr)) return -EINVAL;
+    }
+    if (type != MAP_PRIVATE && type != MAP_SHARED && (type != MAP_SHARED_VALIDATE || (flags & MAP_ANONYMOUS)))
+        return -EINVAL;
 
     struct open_file *f = NULL;
     struct stat st = { 0 };
@@ -140,13 +167,12 @@ static int64_t sys_mmap(struct syscall *sc)
 
     uint64_t at;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        if (addr & (PAGE_SIZE - 1)) return -EINVAL;
-        if (addr + len > TASK_SIZE_64 || addr + len < addr || addr < MMAP_MIN_ADDR) return -EPERM;
+        if (addr < MMAP_MIN_ADDR) return -EPERM;
         if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !as_range_free(as, addr, len)) return -EEXIST;
         at = addr;
     } else {
         uint64_t hint = PAGE_DOWN(addr);
-        if (hint >= MMAP_MIN_ADDR && hint + len <= TASK_SIZE_64 && hint + len > hint && as_range_free(as, hint, len))
+        if (hint >= MMAP_MIN_ADDR && user_range(hint, len) && as_range_free(as, hint, len))
             at = hint;
         else if (!(at = as_find_free(as, len, as->mmap_base)))
             return -ENOMEM;
@@ -169,23 +195,44 @@ static int64_t sys_mmap(struct syscall *sc)
 static int64_t sys_munmap(struct syscall *sc)
 {
     uint64_t addr = sc->a[0], len = sc->a[1];
-    if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr + PAGE_UP(len) > TASK_SIZE_64 || addr + len < addr) return -EINVAL;
-    explain_check_taken(sc->t, "unmaps", addr, addr + PAGE_UP(len));
-    explain_map_event(sc->t, "munmap", addr, addr + PAGE_UP(len));
-    forget_shared(sc->t->as, addr, addr + PAGE_UP(len));
-    return as_unmap(sc->t->as, addr, PAGE_UP(len));
+    if (!page_aligned(addr) || !user_range(addr, len)) return -EINVAL;
+    len = PAGE_UP(len);   /* no wrap: len <= TASK_SIZE_64 */
+    if (len == 0) return -EINVAL;
+    explain_check_taken(sc->t, "unmaps", addr, addr + len);
+    explain_map_event(sc->t, "munmap", addr, addr + len);
+    forget_shared(sc->t->as, addr, addr + len);
+    return as_unmap(sc->t->as, addr, len);
 }
+
+#ifndef PROT_SEM
+#define PROT_SEM 0x8
+#endif
 
 static int64_t sys_mprotect(struct syscall *sc)
 {
-    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
-    int prot = (int)sc->a[2];
-    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
-    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
-    if (len == 0) return 0;
-    if (addr + len < addr) return -ENOMEM;
+    struct addr_space *as = sc->t->as;
+    uint64_t addr = sc->a[0], len;
+    int prot = (int)sc->a[2], grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+    /* Linux's order of checks (do_mprotect_pkey). */
+    if (grows == (PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
+    if (!page_aligned(addr)) return -EINVAL;
+    if (sc->a[1] == 0) return 0;
+    if (!page_up(sc->a[1], &len) || len == 0 || len > UINT64_MAX - addr) return -ENOMEM;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return -EINVAL;
+    if (!user_range(addr, len)) return -ENOMEM;
+    const struct vma *v = as_find(as, addr);
+    if (!v) return -ENOMEM;
+    /* x86-64 has no grows-up mappings; grows-down extends to the mapping's start. */
+    if (grows & PROT_GROWSUP) return -EINVAL;
+    if (grows & PROT_GROWSDOWN) {
+        if (!(v->flags & MAP_GROWSDOWN)) return -EINVAL;
+        len += addr - v->start;
+        addr = v->start;
+    }
+    prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
     if (!(prot & PROT_WRITE)) explain_check_taken(sc->t, "takes write access from", addr, addr + len);
-    int rc = as_protect(sc->t->as, addr, len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+    int rc = as_protect(as, addr, len, prot);
     if (!rc) explain_map_event(sc->t, "mprotect", addr, addr + len);
     return rc;
 }
@@ -193,14 +240,25 @@ static int64_t sys_mprotect(struct syscall *sc)
 static int64_t sys_mremap(struct syscall *sc)
 {
     struct addr_space *as = sc->t->as;
-    uint64_t old = sc->a[0], old_len = PAGE_UP(sc->a[1]), new_len = PAGE_UP(sc->a[2]), dest = sc->a[4];
+    uint64_t old = sc->a[0], old_len, new_len, dest = sc->a[4];
     int flags = (int)sc->a[3];
-    if ((old & (PAGE_SIZE - 1)) || new_len == 0) return -EINVAL;
+    /* Linux's order: flags, alignment, lengths, the destination, then the mapping. */
     if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return -EINVAL;
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
-    if (old_len == 0 || !as_range_mapped(as, old, old + old_len)) return -EFAULT;
+    if (!page_aligned(old)) return -EINVAL;
+    if (!page_up(sc->a[1], &old_len) || !page_up(sc->a[2], &new_len) || new_len == 0) return -EINVAL;
+    if (old_len > TASK_SIZE_64 || new_len > TASK_SIZE_64) return -EINVAL;
+    if (flags & MREMAP_FIXED) {
+        if (!user_range(dest, new_len) || !page_aligned(dest)) return -EINVAL;
+        if (old < TASK_SIZE_64 && dest < old + old_len && old < dest + new_len) return -EINVAL;
+    }
     const struct vma *v = as_find(as, old);
-    if (v->end < old + old_len) return -EFAULT;   /* must lie in one mapping */
+    /* The whole old range must lie in one mapping (as_find is NULL past user space). */
+    if (!v) return -EFAULT;
+    /* A zero old length duplicates a shared mapping on Linux (not done here); for a
+     * private one it is EINVAL there too. */
+    if (old_len == 0) return -EINVAL;
+    if (old_len > v->end - old) return -EFAULT;
     explain_check_taken(sc->t, "moves or shrinks", old, old + old_len);
     explain_map_event(sc->t, "mremap", old, old + old_len);
     struct vma keep = *v;
@@ -209,15 +267,13 @@ static int64_t sys_mremap(struct syscall *sc)
             if (new_len < old_len) as_unmap(as, old + new_len, old_len - new_len);
             return old;
         }
-        if (as_range_free(as, old + old_len, new_len - old_len)) {
+        if (user_range(old, new_len) && as_range_free(as, old + old_len, new_len - old_len)) {
             int rc = as_map(as, old + old_len, new_len - old_len, keep.prot, keep.flags, keep.name,
                             keep.ino ? keep.offset + (old + old_len - keep.start) : 0, keep.dev, keep.ino);
             return rc ? rc : (int64_t)old;
         }
         if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
         if (!(dest = as_find_free(as, new_len, as->mmap_base))) return -ENOMEM;
-    } else if ((dest & (PAGE_SIZE - 1)) || (dest < old + old_len && old < dest + new_len)) {
-        return -EINVAL;
     }
     uint64_t copy = old_len < new_len ? old_len : new_len;
     char *buf = malloc(copy);
@@ -235,14 +291,22 @@ static int64_t sys_mremap(struct syscall *sc)
     return rc ? rc : (int64_t)dest;
 }
 
+/* The advice values this kernel knows (madvise_behavior_valid); others are EINVAL. */
+static bool advice_valid(int advice)
+{
+    return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) || (advice >= 8 && advice <= 25) ||
+           advice == 102 || advice == 103;   /* MADV_GUARD_INSTALL, MADV_GUARD_REMOVE */
+}
+
 static int64_t sys_madvise(struct syscall *sc)
 {
     struct addr_space *as = sc->t->as;
-    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
+    uint64_t addr = sc->a[0], len;
     int advice = (int)sc->a[2];
-    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    if (!advice_valid(advice) || !page_aligned(addr)) return -EINVAL;
+    if (!page_up(sc->a[1], &len) || (sc->a[1] && !len) || len > UINT64_MAX - addr) return -EINVAL;
     if (len == 0) return 0;
-    if (!as_range_mapped(as, addr, addr + len)) return -ENOMEM;
+    if (!user_range(addr, len) || !as_range_mapped(as, addr, addr + len)) return -ENOMEM;
     if (advice == MADV_DONTNEED || advice == MADV_FREE) {
         /* Private anonymous memory reads as zero afterwards. */
         static const char zeros[PAGE_SIZE];
@@ -256,9 +320,15 @@ static int64_t sys_madvise(struct syscall *sc)
 
 static int64_t sys_msync(struct syscall *sc)
 {
-    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
-    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
-    if (!as_range_mapped(sc->t->as, addr, addr + len)) return -ENOMEM;
+    uint64_t addr = sc->a[0], len = sc->a[1];
+    int flags = (int)sc->a[2];
+    if (sc->a[2] & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return -EINVAL;
+    if (!page_aligned(addr) || ((flags & MS_ASYNC) && (flags & MS_SYNC))) return -EINVAL;
+    /* Linux rounds with wrap-around: a length within a page of 2^64 becomes 0. */
+    len = PAGE_UP(len);
+    if (len > UINT64_MAX - addr) return -ENOMEM;
+    if (len == 0) return 0;
+    if (!user_range(addr, len) || !as_range_mapped(sc->t->as, addr, addr + len)) return -ENOMEM;
     mm_writeback(sc->t->as, addr, addr + len);
     return 0;
 }
@@ -266,15 +336,56 @@ static int64_t sys_msync(struct syscall *sc)
 static int64_t sys_mincore(struct syscall *sc)
 {
     struct addr_space *as = sc->t->as;
-    uint64_t addr = sc->a[0], len = PAGE_UP(sc->a[1]);
-    if (addr & (PAGE_SIZE - 1)) return -EINVAL;
+    uint64_t addr = sc->a[0], len = sc->a[1];
+    if (!page_aligned(addr)) return -EINVAL;
+    if (!user_range(addr, len)) return -ENOMEM;
+    len = PAGE_UP(len);
+    if (len == 0) return 0;
     if (!as_range_mapped(as, addr, addr + len)) return -ENOMEM;
-    for (uint64_t i = 0; i < len / PAGE_SIZE; i++) {
-        unsigned char one = 1;
-        if (guest_write(as, sc->a[2] + i, &one, 1)) return -EFAULT;
+    /* Every page counts as resident; the vector is written a page of entries at a time. */
+    static unsigned char ones[PAGE_SIZE];
+    if (!ones[0]) memset(ones, 1, sizeof ones);
+    for (uint64_t i = 0, n = len / PAGE_SIZE; i < n; i += PAGE_SIZE) {
+        uint64_t k = n - i < PAGE_SIZE ? n - i : PAGE_SIZE;
+        if (guest_write(as, sc->a[2] + i, ones, k)) return -EFAULT;
     }
     return 0;
 }
+
+/* mlock and friends: memory is never swapped here, so only the checks remain. */
+static int64_t check_lock_range(struct addr_space *as, uint64_t addr, uint64_t len)
+{
+    len += addr & (PAGE_SIZE - 1);   /* the kernel rounds start down and length up */
+    addr = PAGE_DOWN(addr);
+    if (!page_up(len, &len) || len > UINT64_MAX - addr) return -EINVAL;
+    if (len == 0) return 0;
+    if (!user_range(addr, len) || !as_range_mapped(as, addr, addr + len)) return -ENOMEM;
+    return 0;
+}
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+static int64_t sys_mlock(struct syscall *sc) { return check_lock_range(sc->t->as, sc->a[0], sc->a[1]); }
+
+static int64_t sys_mlock2(struct syscall *sc)
+{
+    if (sc->a[2] & ~(uint64_t)MLOCK_ONFAULT) return -EINVAL;
+    return check_lock_range(sc->t->as, sc->a[0], sc->a[1]);
+}
+
+static int64_t sys_mlockall(struct syscall *sc)
+{
+    uint64_t f = sc->a[0];
+    if (!f || (f & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT) return -EINVAL;
+    return 0;
+}
+
+static int64_t sys_munlockall(struct syscall *sc) { (void)sc; return 0; }
 
 /* ---- how arguments print ---- */
 
@@ -337,5 +448,10 @@ const struct syscall_def mm_syscalls[] = {
     { SYS_madvise, "madvise", sys_madvise, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_advice) }, NULL },
     { SYS_msync, "msync", sys_msync, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_msync_flags) }, NULL },
     { SYS_mincore, "mincore", sys_mincore, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_ptr) }, NULL },
+    { SYS_mlock, "mlock", sys_mlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_munlock, "munlock", sys_mlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_mlock2, "mlock2", sys_mlock2, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_hex) }, NULL },
+    { SYS_mlockall, "mlockall", sys_mlockall, 1, { IN(fmt_hex) }, NULL },
+    { SYS_munlockall, "munlockall", sys_munlockall, 0, { { 0 } }, NULL },
     { 0, NULL, NULL, 0, { { 0 } }, NULL },
 };

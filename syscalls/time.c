@@ -83,17 +83,20 @@ static int read_timespec(struct task *t, uint64_t addr, uint64_t *ns)
     struct timespec ts;
     if (guest_read(t->as, addr, &ts, sizeof ts)) return -EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS) return -EINVAL;
-    *ns = (uint64_t)ts.tv_sec * NS + ts.tv_nsec;
+    /* Saturates: tv_sec near INT64_MAX would wrap to a short sleep. */
+    uint64_t sec = (uint64_t)ts.tv_sec, sub = (uint64_t)ts.tv_nsec;
+    *ns = sec > (UINT64_MAX - sub) / NS ? UINT64_MAX : sec * NS + sub;
     return 0;
 }
 
-/* With one thread, sleeping is only moving the clock forward. */
 /* A sleep parks the task until the virtual clock reaches its end: other tasks run
  * meanwhile, and when all sleep the clock jumps (scheduler/sched.c). */
 static int64_t sleep_for(struct task *t, uint64_t ns)
 {
     if (ns == 0) return 0;
-    sched_block(t, WAIT_SLEEP, det_now_ns() + ns, false, 0);
+    /* An end past the clock's range never comes: no timeout at all (0). */
+    uint64_t now = det_now_ns();
+    sched_block(t, WAIT_SLEEP, ns < UINT64_MAX - now ? now + ns : 0, false, 0);
     return RET_BLOCK;
 }
 

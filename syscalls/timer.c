@@ -16,6 +16,10 @@
 #include <time.h>
 
 #define NS 1000000000ULL
+#define NEVER UINT64_MAX   /* an expiry past the clock's range */
+/* Timer arithmetic saturates at NEVER: a huge tv_sec must not wrap to a near expiry. */
+static uint64_t sat_add(uint64_t a, uint64_t b) { return b > NEVER - a ? NEVER : a + b; }
+static uint64_t sat_ns(uint64_t sec, uint64_t sub) { return sec > (NEVER - sub) / NS ? NEVER : sec * NS + sub; }
 #define ITIMER_KINDS 3          /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
 #define MAX_TIMERS_PER_PROCESS 256
 
@@ -84,7 +88,8 @@ static void fire(struct guest_timer *g, uint64_t now)
     uint64_t missed = 0;
     if (g->interval) {
         missed = (now - g->expires) / g->interval;
-        g->expires += (missed + 1) * g->interval;
+        uint64_t step = missed + 1 > NEVER / g->interval ? NEVER : (missed + 1) * g->interval;
+        g->expires = sat_add(g->expires, step);
     } else {
         g->expires = 0;
     }
@@ -111,7 +116,7 @@ void timers_fire_due(void)
     for (int i = 0; i < nwith; i++) {
         if (with_timers[i]->zombie) continue;
         for (struct guest_timer *g = with_timers[i]->timers; g; g = g->next)
-            if (g->expires && clock_now(g) >= g->expires) fire(g, clock_now(g));
+            if (g->expires && g->expires != NEVER && clock_now(g) >= g->expires) fire(g, clock_now(g));
     }
 }
 
@@ -121,7 +126,7 @@ uint64_t timers_next_deadline(void)
     for (int i = 0; i < nwith; i++) {
         if (with_timers[i]->zombie) continue;
         for (struct guest_timer *g = with_timers[i]->timers; g; g = g->next)
-            if (g->expires && !g->cpu && (!next || g->expires < next)) next = g->expires;
+            if (g->expires && g->expires != NEVER && !g->cpu && (!next || g->expires < next)) next = g->expires;
     }
     return next;
 }
@@ -166,7 +171,7 @@ static struct guest_timer *itimer(struct process *p, int which)
     return g;
 }
 
-static uint64_t tv_ns(const struct timeval *tv) { return (uint64_t)tv->tv_sec * NS + (uint64_t)tv->tv_usec * 1000; }
+static uint64_t tv_ns(const struct timeval *tv) { return sat_ns((uint64_t)tv->tv_sec, (uint64_t)tv->tv_usec * 1000); }
 static struct timeval ns_tv(uint64_t ns) { struct timeval tv = { (time_t)(ns / NS), (suseconds_t)((ns % NS + 999) / 1000) }; if (tv.tv_usec == 1000000) { tv.tv_sec++; tv.tv_usec = 0; } return tv; }
 
 static void itimer_get(struct guest_timer *g, struct itimerval *v)
@@ -197,7 +202,7 @@ static int64_t sys_setitimer(struct syscall *sc)
     itimer_get(g, &ov);
     uint64_t value = tv_ns(&nv.it_value);
     g->interval = tv_ns(&nv.it_interval);
-    g->expires = value ? clock_now(g) + value : 0;
+    g->expires = value ? sat_add(clock_now(g), value) : 0;
     if (sc->a[2] && guest_write(t->as, sc->a[2], &ov, sizeof ov)) return -EFAULT;
     return 0;
 }
@@ -283,7 +288,7 @@ static int64_t sys_timer_create(struct syscall *sc)
     return 0;
 }
 
-static uint64_t ts_ns(const struct timespec *ts) { return (uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec; }
+static uint64_t ts_ns(const struct timespec *ts) { return sat_ns((uint64_t)ts->tv_sec, (uint64_t)ts->tv_nsec); }
 static struct timespec ns_ts(uint64_t ns) { struct timespec ts = { (time_t)(ns / NS), (long)(ns % NS) }; return ts; }
 
 static void timer_value(struct guest_timer *g, struct itimerspec *v)
@@ -314,7 +319,7 @@ static int64_t sys_timer_settime(struct syscall *sc)
         uint64_t at = g->cpu ? value : from_clock(g->clock, value);
         g->expires = at ? at : 1;
     } else {
-        g->expires = clock_now(g) + value;
+        g->expires = sat_add(clock_now(g), value);
     }
     if (sc->a[3] && guest_write(t->as, sc->a[3], &ov, sizeof ov)) return -EFAULT;
     return 0;

@@ -88,8 +88,10 @@ static int write_summary(const char *dir, const char *prog, char *const args[], 
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) { fprintf(stderr, "uniemu: %s: %s\n", path, strerror(errno)); return -1; }
+    /* A temporary file renamed into place: an interrupted explore keeps the old summary. */
+    struct out_file out;
+    if (out_open(&out, path) != 0) { fprintf(stderr, "uniemu: %s: %s\n", path, strerror(errno)); return -1; }
+    FILE *f = out.f;
     fprintf(f, "{\n  \"program\": ");
     json_str(f, prog);
     fprintf(f, ",\n  \"args\": [");
@@ -109,7 +111,9 @@ static int write_summary(const char *dir, const char *prog, char *const args[], 
         fprintf(f, "}%s\n", i + 1 < noutcomes ? "," : "");
     }
     fprintf(f, "  ]\n}\n");
-    return fclose(f) == 0 ? 0 : -1;
+    if (ferror(f)) { out_abort(&out); fprintf(stderr, "uniemu: %s: cannot write\n", path); return -1; }
+    if (out_commit(&out) != 0) { fprintf(stderr, "uniemu: %s: %s\n", path, strerror(errno)); return -1; }
+    return 0;
 }
 
 static struct outcome *find_or_add(const char *desc, int status, uint64_t hash, bool *is_new)
