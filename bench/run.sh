@@ -11,6 +11,7 @@ gcc -static -O2 -o "$out/cpu.glibc" bench/cpu.c
 musl-gcc -static -O2 -o "$out/syscalls.musl" bench/syscalls.c
 musl-gcc -static -O2 -idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu \
     -o "$out/switch.musl" bench/switch.c
+musl-gcc -static -O2 -o "$out/fp.musl" bench/fp.c -lm
 head -c 16777216 /dev/zero | tr '\0' 'a' > "$out/16MiB.txt"
 qemu=$(command -v qemu-x86_64 || true)
 
@@ -28,6 +29,11 @@ bench() {   # name, then the guest command line
 bench cpu-musl "$out/cpu.musl 50000000"
 bench cpu-glibc "$out/cpu.glibc 50000000"
 bench syscalls "$out/syscalls.musl 100000"
+# Floating point: SSE arithmetic, x87 long double functions (fix sites run on the host),
+# and fetestexcept/feclearexcept (the flag fold).
+bench fp-nbody "$out/fp.musl nbody 300000"
+bench fp-ldouble "$out/fp.musl ldouble 100000"
+bench fp-fenv "$out/fp.musl fenv 300000"
 bench sha256sum "/bin/busybox sha256sum $out/16MiB.txt"
 bench hello "build/tests/guest/hello.musl"
 
