@@ -119,6 +119,12 @@ static unsigned x86_flags_of(uint8_t sf)
            (sf & 0x80 ? 0x30 : 0);            /* output flushed to zero: underflow, inexact */
 }
 
+/* For the x87 status word, softfloat's input-denormal flag is DE. */
+static unsigned x87_flags_of(uint8_t sf)
+{
+    return x86_flags_of(sf) | (sf & 0x40 ? 0x02 : 0);
+}
+
 static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
 {
     if (!st->fp_ctx && uc_context_alloc(uc, &st->fp_ctx) != UC_ERR_OK) { st->fp_ctx = NULL; return; }
@@ -147,7 +153,7 @@ static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
         uint64_t fcw = 0;
         uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
         if (spurious_ze) fsw &= ~0x04ULL;
-        fsw |= x86_flags_of(x87);
+        fsw |= x87_flags_of(x87);
         fsw &= ~0x8080ULL;
         if (fsw & ~fcw & 0x3f) fsw |= 0x8080;   /* an unmasked one: error summary and busy */
         uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
@@ -260,10 +266,15 @@ static void x87_apply(struct cpu_state *st, uc_engine *uc)
         uc_reg_write(uc, UC_X86_REG_ST0 + st->fix_mmreg, reg);
         return;
     }
-    /* QEMU's own (double) computation raised flags of its own: put softfloat's back. */
+    /* QEMU's own (double) computation raised flags of its own: put softfloat's back,
+     * with the host's exceptions added there (in softfloat's bits), so that the next fold
+     * shows them, and knows a ZE from fyl2x(0) for a real one. */
+    const uint16_t hf = st->x87_res.fsw;
     uint8_t *raw = ctx_bytes(st, uc);
     if (raw) {
-        raw[CTX_FP_STATUS_FLAGS] = st->x87_sf_flags;
+        raw[CTX_FP_STATUS_FLAGS] = (uint8_t)(st->x87_sf_flags | (hf & 0x01 ? 0x01 : 0) | (hf & 0x04 ? 0x04 : 0) |
+                                             (hf & 0x08 ? 0x08 : 0) | (hf & 0x10 ? 0x10 : 0) | (hf & 0x20 ? 0x20 : 0) |
+                                             (hf & 0x02 ? 0x40 : 0));
         uc_context_restore(uc, st->fp_ctx);
     }
     const struct x87_result *r = &st->x87_res;
@@ -277,10 +288,10 @@ static void x87_apply(struct cpu_state *st, uc_engine *uc)
     uint64_t fsw = 0, fcw = 0;
     uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
     uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
-    /* C0-C3: those the instruction defines from the host, the others as before it; the
-     * host's exception flags added. */
-    fsw = (fsw & ~0x4700ULL) | (st->x87_fsw_before & 0x4700 & ~r->defined) | (r->fsw & r->defined) | (r->fsw & 0x7f);
-    if (fsw & ~fcw & 0x3f) fsw |= 0x8080;
+    /* C0-C3: those the instruction defines from the host, the others as before it; a
+     * stack fault as the host saw it (the exception flags went to softfloat's above). */
+    fsw = (fsw & ~0x4700ULL) | (st->x87_fsw_before & 0x4700 & ~r->defined) | (r->fsw & r->defined) | (r->fsw & 0x40);
+    (void)fcw;
     uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
 }
 

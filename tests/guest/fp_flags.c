@@ -64,6 +64,10 @@ int main(void)
     T(lr = lone / lz);
     T(lr = lz / lz);
     T(lr = (lz / lz) / lz);
+    T(lr = logl(lz));
+    T(lr = log1pl(-lone));
+    T(lr = logl(-lone));
+    T(lr = expl(lbig));
     T(r = nearbyint(2.5));
     T(fr = nearbyintf(2.5f));
     T(lr = nearbyintl(2.5L));
