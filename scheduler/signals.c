@@ -1,7 +1,7 @@
 #include "scheduler/signals.h"
 #include "scheduler/run.h"
 #include "scheduler/sched.h"
-#include "scheduler/timeline.h"
+#include "tools/timeline.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
 #include "core/guest_mem.h"

@@ -5,8 +5,8 @@
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
-#include "scheduler/record.h"
-#include "scheduler/timeline.h"
+#include "record/record.h"
+#include "tools/timeline.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Memory: brk, mmap, munmap, mprotect, mremap, madvise, msync, mincore, mlock. The layout follows Linux
  * with ASLR off: mappings are placed top-down below the mmap base. */
 #include "syscalls/syscall.h"
-#include "scheduler/explain.h"
+#include "tools/explain.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/task.h"
 #include "core/addr_space.h"

@@ -1,11 +1,11 @@
 /* The uniemu command line. */
 #include "scheduler/run.h"
-#include "scheduler/record.h"
+#include "record/record.h"
 #include "tools/explore.h"
 #include "tools/minimize.h"
-#include "scheduler/explain.h"
+#include "tools/explain.h"
 #include "core/cpu.h"
-#include "scheduler/timeline.h"
+#include "tools/timeline.h"
 #include <fcntl.h>
 #include "syscalls/syscall.h"
 #include <errno.h>

@@ -2,7 +2,7 @@
  * unmapped what, when, from where), warnings at the moment of a mistake (memory taken
  * away under another task's stack pointer, a clone stack that cannot be right), and
  * the parts of a crash report that use them (docs/run.md, "Crash reports"). */
-#include "scheduler/explain.h"
+#include "tools/explain.h"
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
 #include "scheduler/task.h"
