@@ -20,6 +20,6 @@ size_t guest_read_partial(struct addr_space *as, uint64_t addr, void *dst, size_
 int guest_poke(struct addr_space *as, uint64_t addr, const void *src, size_t len);
 int guest_peek(struct addr_space *as, uint64_t addr, void *dst, size_t len);
 /* Called for every write done through this API while set (recording a system call's
- * effects on guest memory, record/record.c). */
+ * effects on guest memory, tools/record.c). */
 extern void (*guest_mem_observer)(uint64_t addr, const void *data, size_t len);
 #endif

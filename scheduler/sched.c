@@ -10,7 +10,7 @@
 #include "scheduler/sched.h"
 #include "core/det.h"
 #include "scheduler/signals.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

@@ -6,7 +6,7 @@
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
 #include "scheduler/task.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include "tools/explain.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"

@@ -5,7 +5,7 @@
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include "tools/timeline.h"
 #include <errno.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #include "syscalls/fdtable.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include "core/det.h"
 #include "core/guest_mem.h"
 #include <errno.h>

@@ -6,7 +6,7 @@
  * The outcome is that, the status, and a hash of the output. The first run of each
  * outcome is run again with `record` into DIR/<name>.rec. */
 #include "tools/explore.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include "scheduler/run.h"
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"

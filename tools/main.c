@@ -1,6 +1,6 @@
 /* The uniemu command line. */
 #include "scheduler/run.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include "tools/explore.h"
 #include "tools/minimize.h"
 #include "tools/explain.h"

@@ -11,7 +11,7 @@
  * flips; the instruction of the stopped task that flips it, and the first instruction
  * of the task switched to, are the two events whose order decides the outcome. */
 #include "tools/minimize.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include "scheduler/run.h"
 #include "scheduler/sched.h"
 #include "scheduler/task.h"

@@ -2,7 +2,7 @@
  * drawn as a self-contained HTML page with inline SVG (no script, no network: it opens
  * offline in any browser; details show on hover through SVG <title> elements). */
 #include "tools/timeline.h"
-#include "record/record.h"
+#include "tools/record.h"
 #include "core/det.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +78,7 @@ int timeline_write_html(const char *path, const char *title)
     }
     for (int a = 1; a < ntids; a++)
         for (int b = a; b > 0 && tids[b] < tids[b - 1]; b--) { int x = tids[b]; tids[b] = tids[b - 1]; tids[b - 1] = x; }
-    /* A temporary file renamed into place (record/record.h): never a half page. */
+    /* A temporary file renamed into place (tools/record.h): never a half page. */
     struct out_file out;
     if (out_open(&out, path) != 0) return -1;
     FILE *f = out.f;

@@ -14,7 +14,7 @@
  *       'P' ret n {revents}               a host poll (poll, select, the scheduler's wait)
  *       'W' ret {event bytes}             a host epoll_wait
  * Integers are LEB128 varints; signed ones zigzag-encoded. */
-#include "record/record.h"
+#include "tools/record.h"
 #include "scheduler/run.h"
 #include "scheduler/sched.h"
 #include "scheduler/task.h"
