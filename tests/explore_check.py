@@ -14,6 +14,7 @@ Modes:
 """
 import argparse
 import json
+import re
 import os
 import subprocess
 import sys
@@ -80,7 +81,17 @@ def mode_outcomes(a, tmp):
         if "%016x" % h != o["output_hash"] or rc != o["status"]:
             fail("%s replays to status %d, output %016x; the outcome says %d, %s"
                  % (o["record"], rc, h, o["status"], o["output_hash"]))
-    print("%d outcomes, every record replays to its outcome" % len(outs))
+        # The record is the run of the outcome's first seed (the timeline's title says
+        # which seed a record ran), also with two jobs finishing out of order.
+        page = os.path.join(tmp, o["record"] + ".html")
+        rc, out, err = run([a.uniemu, "timeline", rec, "-o", page])
+        with open(page, encoding="utf-8", errors="replace") as f:
+            html = f.read()
+        if "(seed %d," % o["first_seed"] not in html:
+            m = re.search(r"\(seed (\d+),", html)
+            fail("%s was recorded from seed %s, not the outcome's first seed %d"
+                 % (o["record"], m.group(1) if m else "?", o["first_seed"]))
+    print("%d outcomes, every record replays to its outcome and is its first seed's" % len(outs))
 
 
 def table(summary):

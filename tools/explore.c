@@ -32,7 +32,8 @@ struct outcome {
     int status;
     uint64_t out_hash;
     uint64_t count, first_seed;
-    char record[64];
+    char record[64];         /* its record (a run of first_seed), or "" */
+    uint64_t record_seed;
     bool crash;
 };
 
@@ -376,18 +377,31 @@ int cmd_explore(int argc, char **argv)
         if (is_new || j->seed < o->first_seed) o->first_seed = j->seed;
         o->count++;
         done++;
-        if (is_new && out_dir) {
-            /* Keep this run: the same seed again, recorded. */
-            snprintf(o->record, sizeof o->record, "outcome-%d.rec", noutcomes);
-            char rec[PATH_MAX];
-            snprintf(rec, sizeof rec, "%s/%s", out_dir, o->record);
+        /* Keep this run: the same seed again, recorded. With several jobs a later seed
+         * can finish first: an earlier seed with the same outcome records it again, so
+         * the record is always the first seed's. */
+        if (out_dir && (is_new || j->seed < o->record_seed || !o->record[0])) {
+            char name[64], rec[PATH_MAX];
+            snprintf(name, sizeof name, "outcome-%d.rec", (int)(o - outcomes) + 1);
+            snprintf(rec, sizeof rec, "%s/%s", out_dir, name);
             struct job rj = *j;
+            bool same = false;
             if (spawn(&opt, prog, pargv, j->seed, &rj, rec) > 0) {
-                int rws;
-                waitpid(rj.pid, &rws, 0);
-                int rs;
+                int rws, rs;
                 char rd[OUTCOME_MAX];
+                waitpid(rj.pid, &rws, 0);
                 finish(&rj, &rs, rd, sizeof rd);
+                /* Deterministic, so the same outcome; a record that says otherwise is
+                 * not kept under this outcome's name. */
+                uint64_t rh = hash_file(rj.err, hash_file(rj.out, 0xcbf29ce484222325ULL));
+                same = !WIFSIGNALED(rws) && !WIFSIGNALED(ws) && rs == status && rh == h && !strcmp(rd, desc);
+            }
+            if (same) {
+                snprintf(o->record, sizeof o->record, "%s", name);
+                o->record_seed = j->seed;
+            } else if (!o->record[0] || o->record_seed == j->seed) {
+                unlink(rec);
+                o->record[0] = 0;
             }
         }
         if (stop_on && is_new && (!strcmp(stop_on, "new") ? noutcomes > 1 : o->crash)) stop = true;
