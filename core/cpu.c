@@ -214,21 +214,23 @@ static int fix_op_of(const cs_insn *in)
  * then runs as Unicorn does it (the stack moves as it should, the values are off), and
  * at the next instruction the hook writes the right values, the status word's condition
  * codes and flags. A run that stops in between gets them as it returns. */
-static void x87_site_found(struct cpu_state *st, uint64_t addr, int op, uint8_t size)
+/* The hooked address's record: a site (op >= 0), or only the next instruction of one
+ * (op -1). One record and one hook per address. */
+static struct fix_site *find_site(struct cpu_state *st, uint64_t addr)
 {
     for (size_t i = 0; i < st->nx87; i++)
-        if (st->x87_sites[i].addr == addr && st->x87_sites[i].op == op) return;
+        if (st->x87_sites[i].addr == addr) return &st->x87_sites[i];
+    return NULL;
+}
+
+static void x87_site_found(struct cpu_state *st, uint64_t addr, int op, uint8_t size)
+{
+    const struct fix_site *s = find_site(st, addr);
+    if (s && s->op == op) return;
     for (size_t i = 0; i < st->nx87_new; i++)
         if (st->x87_new[i].addr == addr) return;
     if (st->nx87_new < sizeof st->x87_new / sizeof st->x87_new[0])
         st->x87_new[st->nx87_new++] = (struct fix_site){ addr, op, size };
-}
-
-static int x87_site_op(const struct cpu_state *st, uint64_t addr)
-{
-    for (size_t i = 0; i < st->nx87; i++)
-        if (st->x87_sites[i].addr == addr) return st->x87_sites[i].op;
-    return -1;
 }
 
 static uint8_t *ctx_bytes(struct cpu_state *st, uc_engine *uc)
@@ -300,11 +302,9 @@ static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     (void)size;
     struct cpu_state *st = user;
     if (st->x87_armed && addr == st->x87_next) x87_apply(st, uc);
-    int op = x87_site_op(st, addr);
-    if (op < 0) return;
-    const struct fix_site *site = NULL;
-    for (size_t i = 0; i < st->nx87; i++)
-        if (st->x87_sites[i].addr == addr) site = &st->x87_sites[i];
+    const struct fix_site *site = find_site(st, addr);
+    if (!site || site->op < 0) return;
+    int op = site->op;
     if (op >= FIX_FOLD && op < FIX_ROUND) {
         /* Right before an instruction that reads, clears or loads the flags. */
         fold_fp_flags(st, uc);
@@ -377,11 +377,17 @@ static void x87_hook_new_sites(struct cpu_state *st, uc_engine *uc)
             st->capx87 = cap;
         }
         uc_hook h;
-        st->x87_sites[st->nx87++] = st->x87_new[i];
-        uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a, a);
+        struct fix_site *s = find_site(st, a);
+        if (s) {
+            /* Hooked already as the next instruction of another site (fsin; fcos). */
+            *s = st->x87_new[i];
+        } else {
+            st->x87_sites[st->nx87++] = st->x87_new[i];
+            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a, a);
+        }
         uint64_t next = a + st->x87_new[i].size;
         bool fold = st->x87_new[i].op >= FIX_FOLD && st->x87_new[i].op < FIX_ROUND;   /* nothing after */
-        if (!fold && x87_site_op(st, next) < 0) {
+        if (!fold && !find_site(st, next)) {
             st->x87_sites[st->nx87++] = (struct fix_site){ next, -1, 0 };
             uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, next, next);
         }

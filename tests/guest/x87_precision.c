@@ -16,14 +16,15 @@ static void show(const char *what, long double v)
     putchar('\n');
 }
 
-#define ONE(insn, x)                                                                  \
+#define ONE_AS(label, insn, x)                                                        \
     do {                                                                              \
         long double r, a = (x);                                                       \
         unsigned short sw;                                                            \
         __asm__ volatile("fldt %2\n\t" insn "\n\tfnstsw %1\n\tfstpt %0" : "=m"(r), "=m"(sw) : "m"(a)); \
-        show(insn "(" #x ")", r);                                                     \
+        show(label "(" #x ")", r);                                                    \
         printf("  C0-C3 %#06x\n", sw & 0x4700);                                       \
     } while (0)
+#define ONE(insn, x) ONE_AS(insn, insn, x)
 #define TWO_IN(insn, x, y)                                                            \
     do {                                                                              \
         long double r, a = (x), b = (y);                                              \
@@ -76,6 +77,10 @@ int main(void)
     TWO_OUT("fptan", 0.7L);
     TWO_OUT("fsincos", 2.0L);
     TWO_OUT("fxtract", 1234.5L);
+    /* Two such instructions back to back: the second one's address is also where the
+     * first one's result is corrected. */
+    ONE_AS("fsin;fcos", "fsin\n\tfcos", 3.0L);
+    ONE_AS("f2xm1;fsin", "f2xm1\n\tfsin", 0.5L);
 
     volatile long double x = 0.5L, y = 3.0L;
     show("expl(0.5)", expl(x));
