@@ -28,7 +28,7 @@ static const int uc_reg_of[R_NREGS] = {
 #define BLOCK_CACHE_SIZE 16384
 struct block_count { uint64_t addr; uint32_t size, insns; };
 
-enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC, PEND_X87_SITES };
+enum pending { PEND_NONE, PEND_SYSCALL, PEND_FAULT, PEND_BUDGET, PEND_SPLIT, PEND_RDTSC, PEND_FIX_SITES };
 
 struct cpu_state {
     struct addr_space *as;
@@ -53,17 +53,17 @@ struct cpu_state {
     uint64_t regs[R_NREGS];
     enum pending pending;
     struct fault fault;
-    uc_context *fp_ctx;      /* scratch for fold_fp_flags */
+    uc_context *scratch_ctx; /* ctx_bytes */
     bool ze_known, ze_prev;  /* the x87 ZE flag as the last fold left it (fold_fp_flags) */
     uint8_t round_pe;        /* FIX_ROUND: softfloat's inexact flag before */
     /* Instructions Unicorn gets wrong (fix sites, below): their sites, hooked one
      * address each, the new ones found while decoding, and the correction waiting for
      * the next instruction. */
-    struct fix_site { uint64_t addr; int op; uint8_t size; } *x87_sites, x87_new[8];
-    size_t nx87, capx87, nx87_new;
-    bool x87_armed;
+    struct fix_site { uint64_t addr; int op; uint8_t size; } *fix_sites, fix_new[8];
+    size_t nfix, capfix, nfix_new;
+    bool fix_armed;
     int fix_op;              /* the armed site's op */
-    uint64_t x87_next;
+    uint64_t fix_next;
     uint8_t x87_sf_flags;
     uint16_t x87_fsw_before;
     struct x87_result x87_res;
@@ -78,10 +78,10 @@ struct cpu_state {
  * QEMU 5.0's SSE and x87 helpers leave the exception flags in softfloat's own status
  * (sse_status, fp_status) and never copy them to MXCSR or the x87 status word (later
  * QEMU does, after each operation): fetestexcept after 1.0/0.0 said nothing. uniemu
- * copies them over, and clears softfloat's, at the start of each block that holds an
- * instruction reading the flags (stmxcsr, fnstsw, fxsave...) or setting them (ldmxcsr,
- * fnclex, fldenv, fxrstor...), and before the signal frame is written or read back. Code
- * without such instructions pays nothing. The softfloat flag bytes live at fixed offsets
+ * copies them over, and clears softfloat's, right before each instruction that reads
+ * the flags (stmxcsr, fnstsw, fxsave...) or sets them (ldmxcsr, fnclex, fldenv,
+ * fxrstor...): those are fix sites (below); and before the signal frame is written or
+ * read back. Code without such instructions pays nothing. The softfloat flag bytes live at fixed offsets
  * of a saved context (found by diffing contexts around a division by zero; checked by
  * tests/unicorn_probes.c). */
 #define CTX_FP_STATUS_FLAGS  766   /* env->fp_status.float_exception_flags (x87) */
@@ -119,17 +119,33 @@ static unsigned x86_flags_of(uint8_t sf)
            (sf & 0x80 ? 0x30 : 0);            /* output flushed to zero: underflow, inexact */
 }
 
+/* The other way, for the x87 status word's exception flags (DE is input-denormal). */
+static uint8_t softfloat_flags_of(unsigned fsw)
+{
+    return (uint8_t)((fsw & 0x01 ? 0x01 : 0) | (fsw & 0x04 ? 0x04 : 0) | (fsw & 0x08 ? 0x08 : 0) |
+                     (fsw & 0x10 ? 0x10 : 0) | (fsw & 0x20 ? 0x20 : 0) | (fsw & 0x02 ? 0x40 : 0));
+}
+
 /* For the x87 status word, softfloat's input-denormal flag is DE. */
 static unsigned x87_flags_of(uint8_t sf)
 {
     return x86_flags_of(sf) | (sf & 0x40 ? 0x02 : 0);
 }
 
+/* The engine's state saved into the scratch context, as bytes (softfloat's flags, the
+ * exception marker: fields the API has no register for); uc_context_restore(uc,
+ * st->scratch_ctx) writes changes back. NULL when no context can be had. */
+static uint8_t *ctx_bytes(struct cpu_state *st, uc_engine *uc)
+{
+    if (!st->scratch_ctx && uc_context_alloc(uc, &st->scratch_ctx) != UC_ERR_OK) { st->scratch_ctx = NULL; return NULL; }
+    uc_context_save(uc, st->scratch_ctx);
+    return (uint8_t *)st->scratch_ctx;
+}
+
 static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
 {
-    if (!st->fp_ctx && uc_context_alloc(uc, &st->fp_ctx) != UC_ERR_OK) { st->fp_ctx = NULL; return; }
-    uc_context_save(uc, st->fp_ctx);
-    uint8_t *raw = (uint8_t *)st->fp_ctx;
+    uint8_t *raw = ctx_bytes(st, uc);
+    if (!raw) return;
     uint8_t x87 = raw[CTX_FP_STATUS_FLAGS], sse = raw[CTX_SSE_STATUS_FLAGS];
     uint64_t fsw0 = 0;
     uc_reg_read(uc, UC_X86_REG_FPSW, &fsw0);
@@ -140,7 +156,7 @@ static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
     bool spurious_ze = st->ze_known && !st->ze_prev && (fsw0 & 0x04) && !(x87 & 0x04);
     if (x87 || sse) {
         raw[CTX_FP_STATUS_FLAGS] = raw[CTX_SSE_STATUS_FLAGS] = 0;
-        uc_context_restore(uc, st->fp_ctx);
+        uc_context_restore(uc, st->scratch_ctx);
     }
     if (sse) {
         uint32_t mxcsr = 0;
@@ -207,47 +223,42 @@ static int fix_op_of(const cs_insn *in)
     return -1;
 }
 
-/* ---- x87 instructions run on the host (core/host_insn.c) ----
+/* ---- fix sites: how they are hooked and corrected ----
  * Each site gets a code hook on its own address (Unicorn instruments only that
- * instruction), and one on the next instruction's. Before the instruction the hook
- * computes the hardware's result from the guest's operands; the guest's instruction
- * then runs as Unicorn does it (the stack moves as it should, the values are off), and
- * at the next instruction the hook writes the right values, the status word's condition
- * codes and flags. A run that stops in between gets them as it returns. */
+ * instruction) and, unless it is a flag fold, one on the next instruction's. Before the
+ * instruction the hook takes what the correction needs (for x87 ones, the hardware's
+ * result from the guest's operands); the guest's instruction then runs as Unicorn does
+ * it (the x87 stack moves as it should, the values are off), and at the next
+ * instruction the hook writes the right values. A run that stops in between gets them
+ * as it returns. */
+
 /* The hooked address's record: a site (op >= 0), or only the next instruction of one
  * (op -1). One record and one hook per address. */
 static struct fix_site *find_site(struct cpu_state *st, uint64_t addr)
 {
-    for (size_t i = 0; i < st->nx87; i++)
-        if (st->x87_sites[i].addr == addr) return &st->x87_sites[i];
+    for (size_t i = 0; i < st->nfix; i++)
+        if (st->fix_sites[i].addr == addr) return &st->fix_sites[i];
     return NULL;
 }
 
-static void x87_site_found(struct cpu_state *st, uint64_t addr, int op, uint8_t size)
+static void fix_site_found(struct cpu_state *st, uint64_t addr, int op, uint8_t size)
 {
     const struct fix_site *s = find_site(st, addr);
     if (s && s->op == op) return;
-    for (size_t i = 0; i < st->nx87_new; i++)
-        if (st->x87_new[i].addr == addr) return;
-    if (st->nx87_new < sizeof st->x87_new / sizeof st->x87_new[0])
-        st->x87_new[st->nx87_new++] = (struct fix_site){ addr, op, size };
+    for (size_t i = 0; i < st->nfix_new; i++)
+        if (st->fix_new[i].addr == addr) return;
+    if (st->nfix_new < sizeof st->fix_new / sizeof st->fix_new[0])
+        st->fix_new[st->nfix_new++] = (struct fix_site){ addr, op, size };
 }
 
-static uint8_t *ctx_bytes(struct cpu_state *st, uc_engine *uc)
+static void fix_apply(struct cpu_state *st, uc_engine *uc)
 {
-    if (!st->fp_ctx && uc_context_alloc(uc, &st->fp_ctx) != UC_ERR_OK) { st->fp_ctx = NULL; return NULL; }
-    uc_context_save(uc, st->fp_ctx);
-    return (uint8_t *)st->fp_ctx;
-}
-
-static void x87_apply(struct cpu_state *st, uc_engine *uc)
-{
-    st->x87_armed = false;
+    st->fix_armed = false;
     if (st->fix_op == FIX_ROUND) {
         uint8_t *raw = ctx_bytes(st, uc);
         if (raw && (raw[CTX_SSE_STATUS_FLAGS] & 0x20) != st->round_pe) {
             raw[CTX_SSE_STATUS_FLAGS] = (uint8_t)((raw[CTX_SSE_STATUS_FLAGS] & ~0x20) | st->round_pe);
-            uc_context_restore(uc, st->fp_ctx);
+            uc_context_restore(uc, st->scratch_ctx);
         }
         return;
     }
@@ -271,13 +282,10 @@ static void x87_apply(struct cpu_state *st, uc_engine *uc)
     /* QEMU's own (double) computation raised flags of its own: put softfloat's back,
      * with the host's exceptions added there (in softfloat's bits), so that the next fold
      * shows them, and knows a ZE from fyl2x(0) for a real one. */
-    const uint16_t hf = st->x87_res.fsw;
     uint8_t *raw = ctx_bytes(st, uc);
     if (raw) {
-        raw[CTX_FP_STATUS_FLAGS] = (uint8_t)(st->x87_sf_flags | (hf & 0x01 ? 0x01 : 0) | (hf & 0x04 ? 0x04 : 0) |
-                                             (hf & 0x08 ? 0x08 : 0) | (hf & 0x10 ? 0x10 : 0) | (hf & 0x20 ? 0x20 : 0) |
-                                             (hf & 0x02 ? 0x40 : 0));
-        uc_context_restore(uc, st->fp_ctx);
+        raw[CTX_FP_STATUS_FLAGS] = st->x87_sf_flags | softfloat_flags_of(st->x87_res.fsw);
+        uc_context_restore(uc, st->scratch_ctx);
     }
     const struct x87_result *r = &st->x87_res;
     uint8_t reg[16] = { 0 };
@@ -287,21 +295,19 @@ static void x87_apply(struct cpu_state *st, uc_engine *uc)
         memcpy(reg, r->st1, 10);
         uc_reg_write(uc, UC_X86_REG_ST1, reg);
     }
-    uint64_t fsw = 0, fcw = 0;
+    uint64_t fsw = 0;
     uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
-    uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
     /* C0-C3: those the instruction defines from the host, the others as before it; a
      * stack fault as the host saw it (the exception flags went to softfloat's above). */
     fsw = (fsw & ~0x4700ULL) | (st->x87_fsw_before & 0x4700 & ~r->defined) | (r->fsw & r->defined) | (r->fsw & 0x40);
-    (void)fcw;
     uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
 }
 
-static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+static void on_fix_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     (void)size;
     struct cpu_state *st = user;
-    if (st->x87_armed && addr == st->x87_next) x87_apply(st, uc);
+    if (st->fix_armed && addr == st->fix_next) fix_apply(st, uc);
     const struct fix_site *site = find_site(st, addr);
     if (!site || site->op < 0) return;
     int op = site->op;
@@ -339,8 +345,8 @@ static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
             memcpy(&v, reg, 8);
             st->fix_mmval = mmx_hop_host(op - FIX_MMX, v);
         }
-        st->x87_armed = true;
-        st->x87_next = addr + site->size;
+        st->fix_armed = true;
+        st->fix_next = addr + site->size;
         return;
     }
     unsigned char bytes[2];
@@ -359,41 +365,41 @@ static void on_x87_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     x87_host_run(op, &in, &st->x87_res);
     uint8_t *raw = ctx_bytes(st, uc);
     st->x87_sf_flags = raw ? raw[CTX_FP_STATUS_FLAGS] : 0;
-    st->x87_armed = true;
-    st->x87_next = addr + 2;
+    st->fix_armed = true;
+    st->fix_next = addr + 2;
 }
 
 /* Outside the engine: hook the sites found while decoding, and drop the translations
  * that were made without those hooks. */
-static void x87_hook_new_sites(struct cpu_state *st, uc_engine *uc)
+static void hook_new_fix_sites(struct cpu_state *st, uc_engine *uc)
 {
-    for (size_t i = 0; i < st->nx87_new; i++) {
-        uint64_t a = st->x87_new[i].addr;
-        if (st->nx87 + 2 > st->capx87) {
-            size_t cap = st->capx87 ? st->capx87 * 2 : 16;
-            struct fix_site *n = realloc(st->x87_sites, cap * sizeof *n);
+    for (size_t i = 0; i < st->nfix_new; i++) {
+        uint64_t a = st->fix_new[i].addr;
+        if (st->nfix + 2 > st->capfix) {
+            size_t cap = st->capfix ? st->capfix * 2 : 16;
+            struct fix_site *n = realloc(st->fix_sites, cap * sizeof *n);
             if (!n) break;
-            st->x87_sites = n;
-            st->capx87 = cap;
+            st->fix_sites = n;
+            st->capfix = cap;
         }
         uc_hook h;
         struct fix_site *s = find_site(st, a);
         if (s) {
             /* Hooked already as the next instruction of another site (fsin; fcos). */
-            *s = st->x87_new[i];
+            *s = st->fix_new[i];
         } else {
-            st->x87_sites[st->nx87++] = st->x87_new[i];
-            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, a, a);
+            st->fix_sites[st->nfix++] = st->fix_new[i];
+            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_fix_site, st, a, a);
         }
-        uint64_t next = a + st->x87_new[i].size;
-        bool fold = st->x87_new[i].op >= FIX_FOLD && st->x87_new[i].op < FIX_ROUND;   /* nothing after */
+        uint64_t next = a + st->fix_new[i].size;
+        bool fold = st->fix_new[i].op >= FIX_FOLD && st->fix_new[i].op < FIX_ROUND;   /* nothing after */
         if (!fold && !find_site(st, next)) {
-            st->x87_sites[st->nx87++] = (struct fix_site){ next, -1, 0 };
-            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_x87_site, st, next, next);
+            st->fix_sites[st->nfix++] = (struct fix_site){ next, -1, 0 };
+            uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_fix_site, st, next, next);
         }
         uc_ctl_remove_cache(uc, a, next + 1);
     }
-    st->nx87_new = 0;
+    st->nfix_new = 0;
 }
 
 /* The miss path: decode the block with Capstone. Kept out of line, so that the hit path
@@ -410,7 +416,7 @@ static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_
         while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) {
             n++;
             int op = fix_op_of(st->insn);
-            if (op >= 0) x87_site_found(st, st->insn->address, op, (uint8_t)st->insn->size);
+            if (op >= 0) fix_site_found(st, st->insn->address, op, (uint8_t)st->insn->size);
         }
         if (left) n++;   /* an instruction Capstone does not know still retires */
     }
@@ -498,11 +504,11 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         return;
     }
     uint32_t n = block_insns(st, uc, addr, size);
-    if (__builtin_expect(st->nx87_new != 0, 0)) {
-        /* Stop before this block: it is translated again once its x87 sites are hooked
+    if (__builtin_expect(st->nfix_new != 0, 0)) {
+        /* Stop before this block: it is translated again once its fix sites are hooked
          * (and counted then). */
         st->cache[(addr ^ (addr >> 14)) & (BLOCK_CACHE_SIZE - 1)].insns = 0;
-        st->pending = PEND_X87_SITES;
+        st->pending = PEND_FIX_SITES;
         st->block_stop = addr;
         uc_emu_stop(uc);
         return;
@@ -797,8 +803,8 @@ void cpu_fini(struct addr_space *as)
     if (!st) return;
     cs_free(st->insn, 1);
     cs_close(&st->cs);
-    if (st->fp_ctx) uc_context_free(st->fp_ctx);
-    free(st->x87_sites);
+    if (st->scratch_ctx) uc_context_free(st->scratch_ctx);
+    free(st->fix_sites);
     free(st);
     as->cpu = NULL;
 }
@@ -849,7 +855,7 @@ static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, 
 {
     switch (st->pending) {
     case PEND_SYSCALL: return STOP_SYSCALL;
-    case PEND_BUDGET: case PEND_SPLIT: case PEND_RDTSC: case PEND_X87_SITES: return STOP_BUDGET;
+    case PEND_BUDGET: case PEND_SPLIT: case PEND_RDTSC: case PEND_FIX_SITES: return STOP_BUDGET;
     case PEND_FAULT:
         *f = st->fault;
         if (f->access) f->rip = cpu_get(as, R_RIP);
@@ -858,8 +864,7 @@ static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, 
             /* Unicorn's RIP is the block's start; the fetch that failed is at the hook's
              * address (the block ran on into an unmapped or PROT_NONE page). RIP is the
              * instruction there, or the one that straddles into it. */
-            uint64_t at = f->rip;
-            f->rip = fetch_fault_insn(st, as->uc, at, f->addr);
+            f->rip = fetch_fault_insn(st, as->uc, f->rip, f->addr);
         }
         return STOP_FAULT;
     case PEND_NONE: break;
@@ -886,7 +891,7 @@ static uc_err run_engine(struct cpu_state *st, struct addr_space *as, uint64_t f
 {
     st->block_stop = 0;
     uc_err err = uc_emu_start(as->uc, from, until, 0, 0);
-    if (st->block_stop && (st->pending == PEND_BUDGET || st->pending == PEND_SPLIT || st->pending == PEND_X87_SITES))
+    if (st->block_stop && (st->pending == PEND_BUDGET || st->pending == PEND_SPLIT || st->pending == PEND_FIX_SITES))
         cpu_set(as, R_RIP, st->block_stop);
     return err;
 }
@@ -900,9 +905,9 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
     st->pending = PEND_NONE;
     st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
     uc_err err = run_engine(st, as, rip, 0);
-    while (st->pending == PEND_RDTSC || st->pending == PEND_X87_SITES) {
-        if (st->pending == PEND_X87_SITES) {
-            x87_hook_new_sites(st, as->uc);
+    while (st->pending == PEND_RDTSC || st->pending == PEND_FIX_SITES) {
+        if (st->pending == PEND_FIX_SITES) {
+            hook_new_fix_sites(st, as->uc);
         } else {
             rdtsc_emulate(st, as, before);
             if (st->icount >= st->deadline) { st->pending = PEND_BUDGET; break; }
@@ -924,10 +929,10 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
         if (st->pending == PEND_NONE && cpu_get(as, R_RIP) == until) st->pending = PEND_SPLIT;
     }
     if (st->have_pending) flush_pending(st, as->uc);
-    if (st->x87_armed) {
-        /* Stopped between an x87 site and the next instruction. */
-        if (cpu_get(as, R_RIP) == st->x87_next) x87_apply(st, as->uc);
-        st->x87_armed = false;
+    if (st->fix_armed) {
+        /* Stopped between a fix site and the next instruction. */
+        if (cpu_get(as, R_RIP) == st->fix_next) fix_apply(st, as->uc);
+        st->fix_armed = false;
     }
     det_add_insns(st->icount - before);
     return finish_run(st, as, err, f);
@@ -1123,11 +1128,9 @@ static void check_exception_marker(struct addr_space *as)
 void cpu_clear_exception(struct addr_space *as)
 {
     if (exception_index_offset < 0) return;
-    uc_context *c;
-    if (uc_context_alloc(as->uc, &c) != UC_ERR_OK) return;
-    uc_context_save(as->uc, c);
+    uint8_t *raw = ctx_bytes(as->cpu, as->uc);
+    if (!raw) return;
     int32_t none = -1;
-    memcpy((char *)c + exception_index_offset, &none, 4);
-    uc_context_restore(as->uc, c);
-    uc_context_free(c);
+    memcpy(raw + exception_index_offset, &none, 4);
+    uc_context_restore(as->uc, as->cpu->scratch_ctx);
 }
