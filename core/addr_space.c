@@ -19,6 +19,62 @@ static uint32_t uc_prot_of(int prot)
 
 bool as_aslr;
 
+static uint64_t next_shm_ino = 1000;   /* deterministic inode numbers for /proc/self/maps */
+
+struct shm_obj *shm_obj_new(uint64_t size)
+{
+    if (!size || size & (PAGE_SIZE - 1)) return NULL;
+    struct shm_obj *o = calloc(1, sizeof *o);
+    if (!o) return NULL;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) { free(o); return NULL; }
+    o->mem = m;
+    o->size = size;
+    o->refs = 1;
+    o->ino = next_shm_ino++;
+    return o;
+}
+
+void shm_obj_get(struct shm_obj *obj) { obj->refs++; }
+
+void shm_obj_put(struct shm_obj *obj)
+{
+    if (!obj) return;
+    if (--obj->refs == 0) {
+        munmap(obj->mem, obj->size);
+        free(obj);
+    } else if (obj->refs == 1 && obj->owner && obj->last_map) {
+        obj->last_map(obj);
+    }
+}
+
+/* Maps [start, start+len) of the engine to obj's memory from obj_off on. Pages past the
+ * object's end (a shared mapping grown by mremap) get no access: SIGBUS on Linux. */
+static uc_err map_engine(struct addr_space *as, uint64_t start, uint64_t len, uint32_t prot, struct shm_obj *obj, uint64_t obj_off)
+{
+    if (!obj) return uc_mem_map(as->uc, start, len, prot);
+    uint64_t in = obj_off < obj->size ? obj->size - obj_off : 0;
+    if (in > len) in = len;
+    uc_err e = UC_ERR_OK;
+    if (in) e = uc_mem_map_ptr(as->uc, start, in, prot, obj->mem + obj_off);
+    if (e == UC_ERR_OK && in < len) {
+        e = uc_mem_map(as->uc, start + in, len - in, UC_PROT_NONE);
+        if (e != UC_ERR_OK && in) uc_mem_unmap(as->uc, start, in);
+    }
+    return e;
+}
+
+static struct addr_space *last_entered;
+
+void as_enter(struct addr_space *as)
+{
+    if (as == last_entered) return;
+    last_entered = as;
+    for (size_t i = 0; i < as->nvmas; i++)
+        if (as->vmas[i].obj && (as->vmas[i].prot & PROT_EXEC))
+            cpu_flush_code(as, as->vmas[i].start, as->vmas[i].end);
+}
+
 struct addr_space *as_create(void)
 {
     struct addr_space *as = calloc(1, sizeof *as);
@@ -45,9 +101,11 @@ struct addr_space *as_create(void)
 void as_put(struct addr_space *as)
 {
     if (!as || --as->refs > 0) return;
+    if (last_entered == as) last_entered = NULL;
     cpu_fini(as);
     uc_close(as->uc);
-    for (size_t i = 0; i < as->nvmas; i++) free(as->vmas[i].name);
+    /* After uc_close: the engine no longer points into the objects' memory. */
+    for (size_t i = 0; i < as->nvmas; i++) { free(as->vmas[i].name); shm_obj_put(as->vmas[i].obj); }
     free(as->vmas);
     for (size_t i = 0; i < as->nshared; i++) close(as->shared[i].host_fd);
     free(as->shared);
@@ -78,6 +136,23 @@ struct addr_space *as_clone(struct addr_space *src)
     if (!buf) goto fail;
     for (size_t i = 0; i < src->nvmas; i++) {
         const struct vma *v = &src->vmas[i];
+        if (v->obj) {
+            /* Shared memory stays shared: the child's engine maps the same pages. */
+            if (map_engine(as, v->start, v->end - v->start, uc_prot_of(v->prot), v->obj, v->obj_off) != UC_ERR_OK) { free(buf); goto fail; }
+            as->vmas[i] = *v;
+            as->vmas[i].name = v->name ? strdup(v->name) : NULL;
+            shm_obj_get(v->obj);
+            as->nvmas++;
+            /* Pages the parent's engine refuses (past the end of a file) stay refused. */
+            uc_mem_region *regs; uint32_t nr;
+            if (uc_mem_regions(src->uc, &regs, &nr) == UC_ERR_OK) {
+                for (uint32_t r = 0; r < nr; r++)
+                    if (regs[r].begin >= v->start && regs[r].end < v->end && regs[r].perms == UC_PROT_NONE && v->prot)
+                        uc_mem_protect(as->uc, regs[r].begin, regs[r].end + 1 - regs[r].begin, UC_PROT_NONE);
+                uc_free(regs);
+            }
+            continue;
+        }
         if (uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(v->prot)) != UC_ERR_OK) { free(buf); goto fail; }
         as->vmas[i] = *v;
         as->vmas[i].name = v->name ? strdup(v->name) : NULL;
@@ -159,6 +234,7 @@ static int insert_at(struct addr_space *as, size_t i, const struct vma *v)
 static void remove_at(struct addr_space *as, size_t i)
 {
     free(as->vmas[i].name);
+    shm_obj_put(as->vmas[i].obj);
     memmove(&as->vmas[i], &as->vmas[i + 1], (as->nvmas - i - 1) * sizeof as->vmas[0]);
     as->nvmas--;
 }
@@ -171,9 +247,12 @@ static int split_at(struct addr_space *as, uint64_t addr)
     struct vma hi = as->vmas[i];
     hi.name = hi.name ? strdup(hi.name) : NULL;
     if (hi.offset || hi.ino) hi.offset += addr - hi.start;
+    if (hi.obj) { hi.obj_off += addr - hi.start; shm_obj_get(hi.obj); }
     hi.start = addr;
     as->vmas[i].end = addr;
-    return insert_at(as, i + 1, &hi);
+    int rc = insert_at(as, i + 1, &hi);
+    if (rc) { free(hi.name); shm_obj_put(hi.obj); as->vmas[i].end = hi.end; }
+    return rc;
 }
 
 static bool same_kind(const struct vma *a, const struct vma *b)
@@ -182,6 +261,7 @@ static bool same_kind(const struct vma *a, const struct vma *b)
     if ((a->name == NULL) != (b->name == NULL)) return false;
     if (a->name && strcmp(a->name, b->name) != 0) return false;
     if (a->ino && a->offset + (a->end - a->start) != b->offset) return false;
+    if (a->obj != b->obj || (a->obj && a->obj_off + (a->end - a->start) != b->obj_off)) return false;
     return true;
 }
 
@@ -213,23 +293,33 @@ int as_unmap(struct addr_space *as, uint64_t start, uint64_t len)
     return 0;
 }
 
-int as_map(struct addr_space *as, uint64_t start, uint64_t len, int prot, int flags,
-           const char *name, uint64_t offset, uint64_t dev, uint64_t ino)
+int as_map_obj(struct addr_space *as, uint64_t start, uint64_t len, int prot, int flags,
+               const char *name, uint64_t offset, uint64_t dev, uint64_t ino,
+               struct shm_obj *obj, uint64_t obj_off)
 {
     if (len == 0 || (start & (PAGE_SIZE - 1)) || (len & (PAGE_SIZE - 1))) return -EINVAL;
     if (start + len > TASK_SIZE_64 || start + len < start) return -ENOMEM;
     int rc = as_unmap(as, start, len);
     if (rc) return rc;
-    if (uc_mem_map(as->uc, start, len, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
-    struct vma v = { start, start + len, prot, flags, offset, dev, ino, name ? strdup(name) : NULL };
+    if (map_engine(as, start, len, uc_prot_of(prot), obj, obj_off) != UC_ERR_OK) return -ENOMEM;
+    /* Translations of code that an earlier mapping at this address held. */
+    if (obj && (prot & PROT_EXEC)) cpu_flush_code(as, start, start + len);
+    struct vma v = { start, start + len, prot, flags, offset, dev, ino, name ? strdup(name) : NULL, obj, obj_off };
     size_t i = first_above(as, start);
     if ((rc = insert_at(as, i, &v))) {
         free(v.name);
         uc_mem_unmap(as->uc, start, len);
         return rc;
     }
+    if (obj) shm_obj_get(obj);
     merge_around(as, i);
     return 0;
+}
+
+int as_map(struct addr_space *as, uint64_t start, uint64_t len, int prot, int flags,
+           const char *name, uint64_t offset, uint64_t dev, uint64_t ino)
+{
+    return as_map_obj(as, start, len, prot, flags, name, offset, dev, ino, NULL, 0);
 }
 
 int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)

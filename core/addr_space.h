@@ -30,7 +30,27 @@ struct vma {
     uint64_t offset;         /* file offset of start, for file mappings */
     uint64_t dev, ino;
     char *name;              /* file path, "[heap]", "[stack]", ... or NULL */
+    struct shm_obj *obj;     /* shared memory behind it (MAP_SHARED, shmat), or NULL */
+    uint64_t obj_off;        /* offset of start in obj */
 };
+
+/* Memory that several address spaces map (the kernel's shmem inode): MAP_SHARED
+ * anonymous and file mappings and SysV segments. Host memory mapped into each engine
+ * with uc_mem_map_ptr, so after fork both engines see the same pages. Each vma that
+ * maps it holds one reference; so may its owner (a SysV segment). */
+struct shm_obj {
+    int refs;
+    uint8_t *mem;            /* host memory, size bytes, zero-filled at creation */
+    uint64_t size;           /* page aligned */
+    uint64_t ino;            /* what /proc/self/maps shows */
+    void *owner;             /* a SysV segment (syscalls/ipc.c) or NULL */
+    /* Called when the last reference but the owner's goes (refs drops to 1). */
+    void (*last_map)(struct shm_obj *obj);
+};
+#define SHMEM_DEV 1ULL       /* 00:01, the device Linux shows for shmem */
+struct shm_obj *shm_obj_new(uint64_t size);
+void shm_obj_get(struct shm_obj *obj);
+void shm_obj_put(struct shm_obj *obj);
 
 /* A writable MAP_SHARED file mapping: its memory goes back to the file on msync, munmap
  * and exit (syscalls/mm.c). */
@@ -66,6 +86,15 @@ struct addr_space *as_clone(struct addr_space *as);
  * Memory reads as zero. Returns 0 or -errno. */
 int as_map(struct addr_space *as, uint64_t start, uint64_t len, int prot, int flags,
            const char *name, uint64_t offset, uint64_t dev, uint64_t ino);
+/* As as_map, but the memory is [obj_off, obj_off+len) of obj: the new vma takes a
+ * reference. Pages past the object's end are mapped without access (SIGBUS on Linux). */
+int as_map_obj(struct addr_space *as, uint64_t start, uint64_t len, int prot, int flags,
+               const char *name, uint64_t offset, uint64_t dev, uint64_t ino,
+               struct shm_obj *obj, uint64_t obj_off);
+/* Before running a task of this address space: when another engine ran last, code in
+ * its shared executable mappings may have been written there, so their translations
+ * are dropped (cheap; nothing when there is no executable shared mapping). */
+void as_enter(struct addr_space *as);
 int as_unmap(struct addr_space *as, uint64_t start, uint64_t len);
 int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot);
 /* Takes all access away from [start, start+len) in the engine only, the mapping table

@@ -4,6 +4,7 @@
 #include "core/cpu.h"
 #include "core/addr_space.h"
 #include "core/det.h"
+#include "core/guest_mem.h"
 #include "core/host_insn.h"
 #include <capstone/capstone.h>
 #include <signal.h>
@@ -59,7 +60,15 @@ struct cpu_state {
     /* Instructions Unicorn gets wrong (fix sites, below): their sites, hooked one
      * address each, the new ones found while decoding, and the correction waiting for
      * the next instruction. */
-    struct fix_site { uint64_t addr; int op; uint8_t size; } *fix_sites, fix_new[8];
+    struct fix_site {
+        uint64_t addr;
+        int op;
+        uint8_t size;
+        bool wait;          /* a waiting x87 instruction (unmasked exceptions) */
+        int8_t ea_reg;      /* loads of FCW/MXCSR: the operand's base register (16: RIP), -1 */
+        bool ea_fx;         /* fxrstor/xrstor: MXCSR at +24 too */
+        int32_t ea_disp;
+    } *fix_sites, fix_new[8];
     size_t nfix, capfix, nfix_new;
     bool fix_armed;
     int fix_op;              /* the armed site's op */
@@ -70,6 +79,12 @@ struct cpu_state {
     uint64_t fix_rax;        /* FIX_CMPXCHG32: RAX before */
     int fix_mmreg;           /* FIX_MMX_*: the register, and its right value */
     uint64_t fix_mmval;
+    struct pcmpstr_out pcmp_out;   /* FIX_PCMPSTR: the host's results */
+    /* Unmasked exceptions (SIGFPE): the sites that check for them exist once a program
+     * has unmasked one (MXCSR: SSE, FCW: x87); the state before the instruction. */
+    bool xm_sse_on, xm_x87_on, need_flush;
+    uc_context *xm_ctx;
+    uint64_t xm_addr;
     struct block_count cache[BLOCK_CACHE_SIZE];
 };
 
@@ -88,8 +103,9 @@ struct cpu_state {
 #define CTX_SSE_STATUS_FLAGS 798   /* env->sse_status.float_exception_flags */
 
 /* Instructions that read the exception flags (FOLD_READ), clear them (FOLD_CLEAR) or
- * load them from memory (FOLD_LOAD); 0 for others. */
-enum { FOLD_READ = 1, FOLD_CLEAR, FOLD_LOAD_SSE, FOLD_LOAD_X87 };
+ * load them from memory (FOLD_LOAD); fldcw (FOLD_CW: no fold, it may unmask); 0 for
+ * others. */
+enum { FOLD_READ = 1, FOLD_CLEAR, FOLD_LOAD_SSE, FOLD_LOAD_X87, FOLD_CW };
 static int fp_flags_use(const char *m)
 {
     static const struct { const char *name; int use; } names[] = {
@@ -100,7 +116,7 @@ static int fp_flags_use(const char *m)
         { "fnclex", FOLD_CLEAR }, { "fclex", FOLD_CLEAR }, { "fninit", FOLD_CLEAR }, { "finit", FOLD_CLEAR },
         { "ldmxcsr", FOLD_LOAD_SSE }, { "fldenv", FOLD_LOAD_X87 }, { "frstor", FOLD_LOAD_X87 },
         { "fxrstor", FOLD_LOAD_X87 }, { "fxrstor64", FOLD_LOAD_X87 }, { "xrstor", FOLD_LOAD_X87 },
-        { "xrstor64", FOLD_LOAD_X87 },
+        { "xrstor64", FOLD_LOAD_X87 }, { "fldcw", FOLD_CW },
     };
     if (m[0] != 's' && m[0] != 'l' && m[0] != 'f' && m[0] != 'x') return 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -187,10 +203,107 @@ static void fold_fp_flags(struct cpu_state *st, uc_engine *uc)
 #define FIX_MMX 200
 #define FIX_FOLD 300         /* + FOLD_*: fold the flags right before it */
 #define FIX_ROUND 400        /* roundsd/ss/pd/ps with imm bit 3: no inexact (QEMU 5.0 ignores it) */
+#define FIX_XM_SSE 500       /* an SSE operation while MXCSR unmasks an exception (below) */
+#define FIX_XM_X87 501       /* an x87 operation while FCW unmasks invalid or divide-by-zero */
+#define FIX_MODE 502         /* (armed only) after ldmxcsr, fldcw...: has an exception been unmasked? */
+#define FIX_CPUID 600        /* cpuid: only the extensions that execute correctly (cpu_init) */
+#define FIX_PCMPSTR 700      /* + PCMP_*: pcmp[ie]str[im] equal-ordered, run on the host (host_insn.c) */
 
-/* The site's op for an instruction Capstone decoded, or -1. */
-static int fix_op_of(const cs_insn *in)
+/* ---- unmasked exceptions: SIGFPE ----
+ * QEMU 5.0 never raises #XM (SSE) and raises #MF (x87) only at fwait, for the few
+ * flags it sets itself: with an exception unmasked (feenableexcept), Linux delivers
+ * SIGFPE where uniemu went on with the masked result. Checking costs a hook per
+ * floating-point instruction, so the checks exist only once the guest has unmasked
+ * one (seen after ldmxcsr, fldcw, fldenv, fxrstor... and at the start of each run:
+ * sigreturn, fork): then the translations are dropped and the blocks decoded again
+ * with these sites, which stay (they return at once while everything is masked).
+ * SSE (FIX_XM_SSE): the state before the instruction is saved; if the instruction
+ * raised an unmasked exception, it is put back (no result, as the CPU's #XM fault),
+ * the flags are set in MXCSR and SIGFPE is delivered at the instruction.
+ * x87: a waiting x87 instruction (all but fnstsw, fnstcw, fnclex, fninit, fnstenv,
+ * fnsave) with an unmasked exception pending in the status word raises SIGFPE at
+ * itself (#MF); an operation raising an unmasked invalid or divide-by-zero leaves its
+ * destination as it was (FIX_XM_X87) and sets the exception pending. */
+static bool sse_fp_insn(const char *m)
 {
+    if (!strncmp(m, "cvt", 3)) return true;
+    size_t n = strlen(m);
+    if (n < 5) return false;
+    const char *t = m + n - 2;
+    if (strcmp(t, "ss") && strcmp(t, "sd") && strcmp(t, "ps") && strcmp(t, "pd")) return false;
+    static const char *const ops[] = { "add", "sub", "mul", "div", "sqrt", "min", "max", "cmp",
+                                       "comi", "ucomi", "hadd", "hsub", "dp", "round" };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (!strncmp(m, ops[i], strlen(ops[i]))) return true;
+    return false;
+}
+
+/* An x87 instruction at b (after prefixes): 1 waiting, 2 waiting and an operation
+ * that can raise invalid or divide-by-zero, 0 neither. */
+static int x87_kind(const uint8_t *b, size_t n)
+{
+    if (n < 1) return 0;
+    if (b[0] == 0x9b) return 1;   /* fwait, and fstsw, fstcw... (fwait first) */
+    if (b[0] < 0xd8 || b[0] > 0xdf || n < 2) return 0;
+    uint8_t m = b[1], r = (m >> 3) & 7;
+    bool mem = (m >> 6) != 3;
+    if ((b[0] == 0xdf && m == 0xe0) || (b[0] == 0xdb && (m == 0xe2 || m == 0xe3))) return 0;  /* fnstsw ax, fnclex, fninit */
+    if (mem && ((b[0] == 0xd9 && (r == 6 || r == 7)) || (b[0] == 0xdd && (r == 6 || r == 7)))) return 0;  /* fnstenv, fnstcw, fnsave, fnstsw */
+    if (mem && ((b[0] == 0xd9 && (r == 4 || r == 5)) || (b[0] == 0xdd && r == 4))) return 1;  /* fldenv, fldcw, frstor */
+    return 2;
+}
+
+/* The memory operand of ldmxcsr, fldcw, fldenv, frstor, fxrstor, xrstor when it is a
+ * register plus a displacement (or RIP-relative, reg 16), as compilers write them:
+ * its value can be read before the instruction runs. -1 for any other form. */
+static int8_t simple_ea(const cs_insn *in, int32_t *disp)
+{
+    const uint8_t *b = in->bytes;
+    size_t i = 0, n = in->size;
+    bool rex_b = false, rex_x = false;
+    while (i < n && (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x36)) i++;
+    if (i < n && (b[i] & 0xf0) == 0x40) { rex_b = b[i] & 1; rex_x = b[i] & 2; i++; }
+    if (i + 1 >= n) return -1;
+    if (b[i] == 0x0f && b[i + 1] == 0xae) i += 2;
+    else if (b[i] == 0xd9 || b[i] == 0xdd) i += 1;
+    else return -1;
+    if (i >= n) return -1;
+    uint8_t modrm = b[i++], mod = modrm >> 6, rm = modrm & 7;
+    int reg;
+    if (mod == 3) return -1;
+    if (rm == 4) {
+        if (i >= n) return -1;
+        uint8_t sib = b[i++];
+        if ((((sib >> 3) & 7) | (rex_x ? 8 : 0)) != 4) return -1;   /* an index */
+        if ((sib & 7) == 5 && mod == 0) return -1;
+        reg = (sib & 7) | (rex_b ? 8 : 0);
+    } else if (rm == 5 && mod == 0) {
+        reg = 16;
+    } else {
+        reg = rm | (rex_b ? 8 : 0);
+    }
+    int32_t d = 0;
+    if (mod == 1) { if (i + 1 > n) return -1; d = (int8_t)b[i]; }
+    else if (mod == 2 || reg == 16) { if (i + 4 > n) return -1; memcpy(&d, b + i, 4); }
+    *disp = d;
+    return (int8_t)reg;
+}
+
+/* The site's op for an instruction Capstone decoded, or -1; *wait: a waiting x87
+ * instruction to check for a pending exception. */
+static int fix_op_of(const struct cpu_state *st, const cs_insn *in, bool *wait)
+{
+    *wait = false;
+    int kind = 0;
+    if (st->xm_x87_on) {
+        const uint8_t *p = in->bytes;
+        size_t k = 0;
+        while (k < in->size && (p[k] == 0x66 || p[k] == 0x67 || p[k] == 0x2e || p[k] == 0x3e || p[k] == 0x26 ||
+                                p[k] == 0x64 || p[k] == 0x65 || p[k] == 0x36 || (p[k] & 0xf0) == 0x40))
+            k++;
+        kind = x87_kind(p + k, in->size - k);
+        *wait = kind != 0;
+    }
     int op = x87_op_of(in->mnemonic);
     if (op >= 0) return op;
     int use = fp_flags_use(in->mnemonic);
@@ -199,6 +312,19 @@ static int fix_op_of(const cs_insn *in)
         (!strcmp(in->mnemonic, "roundsd") || !strcmp(in->mnemonic, "roundss") || !strcmp(in->mnemonic, "roundpd") ||
          !strcmp(in->mnemonic, "roundps")))
         return FIX_ROUND;
+    if (kind == 2) return FIX_XM_X87;
+    if (!strcmp(in->mnemonic, "cpuid")) return FIX_CPUID;
+    if (!strncmp(in->mnemonic, "pcmp", 4) && in->size >= 6 && ((in->bytes[in->size - 1] >> 2) & 3) == 3) {
+        static int host_ok = -1;
+        if (host_ok < 0) host_ok = pcmpstr_host_ok();
+        int which = !strcmp(in->mnemonic, "pcmpistri") ? PCMP_ISTRI : !strcmp(in->mnemonic, "pcmpistrm") ? PCMP_ISTRM :
+                    !strcmp(in->mnemonic, "pcmpestri") ? PCMP_ESTRI : !strcmp(in->mnemonic, "pcmpestrm") ? PCMP_ESTRM : -1;
+        bool rex_w = false;   /* (64-bit lengths: left to Unicorn) */
+        for (size_t k = 0; k < in->size && (in->bytes[k] == 0x66 || (in->bytes[k] & 0xf0) == 0x40); k++)
+            if ((in->bytes[k] & 0xf8) == 0x48) rex_w = true;
+        if (which >= 0 && host_ok && !rex_w) return FIX_PCMPSTR + which;
+    }
+    if (st->xm_sse_on && sse_fp_insn(in->mnemonic)) return FIX_XM_SSE;
     const uint8_t *b = in->bytes;
     size_t i = 0, n = in->size;
     bool opsize16 = false, rex_w = false, rex_b = false, rex_r = false;
@@ -241,26 +367,203 @@ static struct fix_site *find_site(struct cpu_state *st, uint64_t addr)
     return NULL;
 }
 
-static void fix_site_found(struct cpu_state *st, uint64_t addr, int op, uint8_t size)
+static void fix_site_found(struct cpu_state *st, const cs_insn *in, int op, bool wait)
 {
+    uint64_t addr = in->address;
     const struct fix_site *s = find_site(st, addr);
-    if (s && s->op == op) return;
+    if (s && s->op == op && s->wait == wait) return;
     for (size_t i = 0; i < st->nfix_new; i++)
         if (st->fix_new[i].addr == addr) return;
+    int32_t disp = 0;
+    int8_t ea = -1;
+    if (op == FIX_FOLD + FOLD_LOAD_SSE || op == FIX_FOLD + FOLD_LOAD_X87 || op == FIX_FOLD + FOLD_CW) ea = simple_ea(in, &disp);
+    bool fx = !strncmp(in->mnemonic, "fxrstor", 7) || !strncmp(in->mnemonic, "xrstor", 6);
     if (st->nfix_new < sizeof st->fix_new / sizeof st->fix_new[0])
-        st->fix_new[st->nfix_new++] = (struct fix_site){ addr, op, size };
+        st->fix_new[st->nfix_new++] = (struct fix_site){ addr, op, (uint8_t)in->size, wait, ea, fx, disp };
 }
 
-static void fix_apply(struct cpu_state *st, uc_engine *uc)
+/* CPUID as the guest sees it: what the model (Broadwell, filtered by QEMU to what TCG
+ * knows) says, less what does not execute as the CPU does (tests/unicorn_probes.c
+ * compares each with the host): BMI1 (QEMU 5.0's blsi sets CF inverted, a 32-bit bextr
+ * takes bits past 31), BMI2 (bzhi with an index past the operand size keeps no top bit
+ * and sets no CF, a 32-bit pdep leaves the upper half), RDRAND (not deterministic),
+ * RDTSCP (a #GP at CPL 3 with CR4.TSD, rdtsc alone is emulated), XSAVE, SMEP and SMAP
+ * (nothing a program runs). Left: FSGSBASE, ERMS, ADX (leaf 7); MOVBE, POPCNT, AES,
+ * PCLMULQDQ, SSE4.2 (leaf 1); LZCNT (ABM, 0x80000001). */
+static void cpuid_filter(uint32_t leaf, uint32_t sub, uint64_t *a, uint64_t *b, uint64_t *c, uint64_t *d)
+{
+    if (leaf == 1) *c &= ~((1ULL << 30) | (1ULL << 26) | (1ULL << 27));
+    else if (leaf == 7 && sub == 0) *b &= (1ULL << 0) | (1ULL << 9) | (1ULL << 19);
+    else if (leaf == 0x80000001) *d &= ~(1ULL << 27);
+    else if (leaf == 0xd) *a = *b = *c = *d = 0;
+}
+
+/* si_code for the unmasked exceptions in err, as Linux's fpu__exception_code. */
+static int fpe_code(unsigned err)
+{
+    if (err & 0x01) return FPE_FLTINV;
+    if (err & 0x04) return FPE_FLTDIV;
+    if (err & 0x08) return FPE_FLTOVF;
+    if (err & 0x12) return FPE_FLTUND;
+    if (err & 0x20) return FPE_FLTRES;
+    return 0;
+}
+
+static void raise_fpe(struct cpu_state *st, uc_engine *uc, uint64_t addr, int code, int trapno)
+{
+    struct fault *f = &st->fault;
+    memset(f, 0, sizeof *f);
+    f->signo = SIGFPE;
+    f->code = code;
+    f->addr = f->rip = addr;   /* (the hook has RIP there already) */
+    f->trapno = trapno;
+    st->pending = PEND_FAULT;
+    uc_emu_stop(uc);
+}
+
+/* Has the guest unmasked an exception for which the checks do not exist yet? Then
+ * they are made (need_flush: the translations go, outside the engine). */
+static bool xm_mode_check(struct cpu_state *st, uc_engine *uc)
+{
+    uint32_t mxcsr = 0x1f80;
+    uint64_t fcw = 0x37f;
+    bool changed = false;
+    if (!st->xm_sse_on) {
+        uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+        if (~(mxcsr >> 7) & 0x3f) st->xm_sse_on = changed = true;
+    }
+    if (!st->xm_x87_on) {
+        uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+        if (~fcw & 0x3f) st->xm_x87_on = changed = true;
+    }
+    if (changed) st->need_flush = true;
+    return changed;
+}
+
+static void xm_flush(struct cpu_state *st, uc_engine *uc)
+{
+    if (!st->need_flush) return;
+    st->need_flush = false;
+    uc_ctl_flush_tb(uc);
+    memset(st->cache, 0, sizeof st->cache);
+}
+
+/* Before an instruction that loads FCW or MXCSR from [reg + disp]: does the value
+ * unmask an exception the checks are not made for? Then they are made first: the run
+ * stops before the instruction (true). */
+static bool xm_mode_ahead(struct cpu_state *st, uc_engine *uc, const struct fix_site *site, int use)
+{
+    static const int regs[16] = { UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP,
+                                  UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_R8, UC_X86_REG_R9,
+                                  UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14,
+                                  UC_X86_REG_R15 };
+    uint64_t ea = 0;
+    if (site->ea_reg == 16) ea = site->addr + site->size;
+    else uc_reg_read(uc, regs[site->ea_reg], &ea);
+    ea += (uint64_t)(int64_t)site->ea_disp;
+    bool on = false, fx = site->ea_fx;   /* fxrstor/xrstor load MXCSR at +24 too */
+    if (use == FOLD_CW || use == FOLD_LOAD_X87) {
+        uint16_t fcw = 0x37f;
+        if (!st->xm_x87_on && !guest_peek(st->as, ea, &fcw, 2) && (~fcw & 0x3f)) on = st->xm_x87_on = true;
+    }
+    if (use == FOLD_LOAD_SSE || fx) {
+        uint32_t mxcsr = 0x1f80;
+        if (!st->xm_sse_on && !guest_peek(st->as, ea + (fx ? 24 : 0), &mxcsr, 4) && (~(mxcsr >> 7) & 0x3f))
+            on = st->xm_sse_on = true;
+    }
+    if (!on) return false;
+    st->need_flush = true;
+    st->pending = PEND_FIX_SITES;   /* cpu_run drops the translations and runs it again */
+    uc_emu_stop(uc);
+    return true;
+}
+
+/* After a fix site. true when it stopped the run (a fault, or new checks to make). */
+static bool fix_apply(struct cpu_state *st, uc_engine *uc)
 {
     st->fix_armed = false;
+    if (st->fix_op == FIX_MODE) {
+        if (!xm_mode_check(st, uc)) return false;
+        st->pending = PEND_FIX_SITES;   /* cpu_run drops the translations and runs on */
+        uc_emu_stop(uc);
+        return true;
+    }
+    if (st->fix_op == FIX_XM_SSE) {
+        uint8_t *raw = ctx_bytes(st, uc);
+        if (!raw) return false;
+        unsigned flags = x86_flags_of(raw[CTX_SSE_STATUS_FLAGS]);
+        uint32_t mxcsr = 0;
+        uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+        unsigned unmasked = flags & ~(mxcsr >> 7) & 0x3f;
+        if (!unmasked) return false;   /* the flags stay for the next fold */
+        /* The CPU checks invalid, denormal and divide-by-zero before computing: one of
+         * them unmasked, no overflow, underflow or inexact is looked for (probe on the
+         * host: 0/0 with IE unmasked leaves MXCSR's IE only). */
+        unsigned set = (unmasked & 0x07) ? (flags & 0x07) : flags;
+        uc_context_restore(uc, st->xm_ctx);   /* before the instruction: no result */
+        uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+        mxcsr |= set;
+        uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+        raise_fpe(st, uc, st->xm_addr, fpe_code(~(mxcsr >> 7) & mxcsr & 0x3f), 19);
+        return true;
+    }
+    if (st->fix_op == FIX_XM_X87) {
+        uint8_t *raw = ctx_bytes(st, uc);
+        if (!raw) return false;
+        unsigned flags = x87_flags_of(raw[CTX_FP_STATUS_FLAGS]);
+        uint64_t fcw = 0, fsw = 0;
+        uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+        if (!(flags & ~fcw & 0x05)) return false;   /* others: written, pending at the next fold */
+        /* Unmasked invalid or divide-by-zero: the destination keeps its value and the
+         * exception is pending (the next waiting instruction raises it). The run stops
+         * and goes on here, in a new translation (this one's idea of the flags state
+         * may be the instruction's). */
+        uint64_t next = st->fix_next;
+        uc_context_reg_write(st->xm_ctx, UC_X86_REG_RIP, &next);
+        uc_context_restore(uc, st->xm_ctx);
+        uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+        fsw |= (flags & 0x07) | 0x8080;
+        uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
+        st->ze_prev = fsw & 0x04;
+        st->ze_known = true;
+        st->pending = PEND_FIX_SITES;
+        uc_emu_stop(uc);
+        return true;
+    }
+    if (st->fix_op >= FIX_PCMPSTR) {
+        const struct pcmpstr_out *o = &st->pcmp_out;
+        if (st->fix_op == FIX_PCMPSTR + PCMP_ISTRI || st->fix_op == FIX_PCMPSTR + PCMP_ESTRI) {
+            uint64_t rcx = o->ecx;
+            uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
+        } else {
+            uc_reg_write(uc, UC_X86_REG_XMM0, o->xmm0);
+        }
+        uint64_t fl = 0;
+        uc_reg_read(uc, UC_X86_REG_EFLAGS, &fl);
+        fl = (fl & ~0x8d5ULL) | o->flags;
+        uc_reg_write(uc, UC_X86_REG_EFLAGS, &fl);
+        return false;
+    }
+    if (st->fix_op == FIX_CPUID) {
+        uint64_t a = 0, b = 0, c = 0, d = 0;
+        uc_reg_read(uc, UC_X86_REG_RAX, &a);
+        uc_reg_read(uc, UC_X86_REG_RBX, &b);
+        uc_reg_read(uc, UC_X86_REG_RCX, &c);
+        uc_reg_read(uc, UC_X86_REG_RDX, &d);
+        cpuid_filter((uint32_t)st->fix_rax, (uint32_t)st->fix_mmval, &a, &b, &c, &d);
+        uc_reg_write(uc, UC_X86_REG_RAX, &a);
+        uc_reg_write(uc, UC_X86_REG_RBX, &b);
+        uc_reg_write(uc, UC_X86_REG_RCX, &c);
+        uc_reg_write(uc, UC_X86_REG_RDX, &d);
+        return false;
+    }
     if (st->fix_op == FIX_ROUND) {
         uint8_t *raw = ctx_bytes(st, uc);
         if (raw && (raw[CTX_SSE_STATUS_FLAGS] & 0x20) != st->round_pe) {
             raw[CTX_SSE_STATUS_FLAGS] = (uint8_t)((raw[CTX_SSE_STATUS_FLAGS] & ~0x20) | st->round_pe);
             uc_context_restore(uc, st->scratch_ctx);
         }
-        return;
+        return false;
     }
     if (st->fix_op == FIX_CMPXCHG32) {
         uint64_t rax = 0;
@@ -268,7 +571,7 @@ static void fix_apply(struct cpu_state *st, uc_engine *uc)
         /* It succeeded when EAX still holds what it compared (on failure EAX takes the
          * other value, which differed): then RAX is as it was. */
         if ((uint32_t)rax == (uint32_t)st->fix_rax) uc_reg_write(uc, UC_X86_REG_RAX, &st->fix_rax);
-        return;
+        return false;
     }
     if (st->fix_op >= FIX_MMX) {
         /* Unicorn 2.1.1 has no MMX register access: MMi is the mantissa of physical x87
@@ -277,7 +580,7 @@ static void fix_apply(struct cpu_state *st, uc_engine *uc)
         uc_reg_read(uc, UC_X86_REG_ST0 + st->fix_mmreg, reg);
         memcpy(reg, &st->fix_mmval, 8);
         uc_reg_write(uc, UC_X86_REG_ST0 + st->fix_mmreg, reg);
-        return;
+        return false;
     }
     /* QEMU's own (double) computation raised flags of its own: put softfloat's back,
      * with the host's exceptions added there (in softfloat's bits), so that the next fold
@@ -301,21 +604,113 @@ static void fix_apply(struct cpu_state *st, uc_engine *uc)
      * stack fault as the host saw it (the exception flags went to softfloat's above). */
     fsw = (fsw & ~0x4700ULL) | (st->x87_fsw_before & 0x4700 & ~r->defined) | (r->fsw & r->defined) | (r->fsw & 0x40);
     uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
+    return false;
+}
+
+/* Saves the state before an instruction that may raise an unmasked exception. */
+static bool xm_arm(struct cpu_state *st, uc_engine *uc, int op, uint64_t addr, uint8_t size)
+{
+    if (!st->xm_ctx && uc_context_alloc(uc, &st->xm_ctx) != UC_ERR_OK) { st->xm_ctx = NULL; return false; }
+    uc_context_save(uc, st->xm_ctx);
+    st->fix_op = op;
+    st->xm_addr = addr;
+    st->fix_armed = true;
+    st->fix_next = addr + size;
+    return true;
+}
+
+static bool reg_by_name(uc_engine *uc, const char *name, uint64_t *v);
+
+/* The operands of the pcmp[ie]str[im] at code (decoded again with details), run on the
+ * host: the results wait in st->pcmp_out. */
+static bool pcmpstr_operands(struct cpu_state *st, uc_engine *uc, const uint8_t *code, size_t size, int which)
+{
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_ON);
+    const uint8_t *p = code;
+    size_t left = size;
+    uint64_t a = st->insn->address;
+    bool ok = cs_disasm_iter(st->cs, &p, &left, &a, st->insn);
+    cs_x86 *x = &st->insn->detail->x86;
+    struct pcmpstr_in in;
+    memset(&in, 0, sizeof in);
+    if (ok) ok = x->op_count == 3 && x->operands[0].type == X86_OP_REG && x->operands[2].type == X86_OP_IMM;
+    if (ok) ok = uc_reg_read(uc, UC_X86_REG_XMM0 + (x->operands[0].reg - X86_REG_XMM0), in.a) == UC_ERR_OK;
+    if (ok && x->operands[1].type == X86_OP_REG) {
+        ok = uc_reg_read(uc, UC_X86_REG_XMM0 + (x->operands[1].reg - X86_REG_XMM0), in.b) == UC_ERR_OK;
+    } else if (ok) {
+        const cs_x86_op *m = &x->operands[1];
+        uint64_t ea = (uint64_t)m->mem.disp, v, fs = 0, gs = 0;
+        if (m->mem.base == X86_REG_RIP) ea += st->insn->address + st->insn->size;
+        else if (m->mem.base != X86_REG_INVALID) ok = reg_by_name(uc, cs_reg_name(st->cs, m->mem.base), &v) && (ea += v, true);
+        if (ok && m->mem.index != X86_REG_INVALID) ok = reg_by_name(uc, cs_reg_name(st->cs, m->mem.index), &v) && (ea += v * (uint64_t)m->mem.scale, true);
+        if (m->mem.segment == X86_REG_FS) { uc_reg_read(uc, UC_X86_REG_FS_BASE, &fs); ea += fs; }
+        if (m->mem.segment == X86_REG_GS) { uc_reg_read(uc, UC_X86_REG_GS_BASE, &gs); ea += gs; }
+        /* An unreadable operand: Unicorn runs it and faults as the CPU would. */
+        if (ok) ok = !guest_read(st->as, ea, in.b, 16);
+    }
+    uint8_t imm = ok ? (uint8_t)x->operands[2].imm : 0;
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_OFF);
+    if (!ok) return false;
+    uc_reg_read(uc, UC_X86_REG_RAX, &in.rax);
+    uc_reg_read(uc, UC_X86_REG_RDX, &in.rdx);
+    pcmpstr_host(which, imm, &in, &st->pcmp_out);
+    return true;
 }
 
 static void on_fix_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
     (void)size;
     struct cpu_state *st = user;
-    if (st->fix_armed && addr == st->fix_next) fix_apply(st, uc);
+    if (st->fix_armed && addr == st->fix_next && fix_apply(st, uc)) return;
     const struct fix_site *site = find_site(st, addr);
-    if (!site || site->op < 0) return;
+    if (!site) return;
+    if (site->wait) {
+        /* A waiting x87 instruction: an unmasked exception pending raises #MF here. */
+        uint64_t fcw = 0x37f, fsw = 0;
+        uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+        if (~fcw & 0x3f) {
+            fold_fp_flags(st, uc);
+            uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+            if (fsw & ~fcw & 0x3f) {
+                raise_fpe(st, uc, addr, fpe_code((unsigned)(fsw & ~fcw & 0x3f)), 16);
+                return;
+            }
+        }
+    }
+    if (site->op < 0) return;
     int op = site->op;
     if (op >= FIX_FOLD && op < FIX_ROUND) {
         /* Right before an instruction that reads, clears or loads the flags. */
-        fold_fp_flags(st, uc);
-        if (op == FIX_FOLD + FOLD_CLEAR) st->ze_prev = false;
-        if (op == FIX_FOLD + FOLD_LOAD_X87) st->ze_known = false;
+        int use = op - FIX_FOLD;
+        if (use != FOLD_CW) fold_fp_flags(st, uc);
+        if (use == FOLD_CLEAR) st->ze_prev = false;
+        if (use == FOLD_LOAD_X87) st->ze_known = false;
+        /* It may unmask an exception: look at what it loads (or after it), until both
+         * kinds are checked. */
+        if ((use == FOLD_LOAD_SSE && !st->xm_sse_on) || ((use == FOLD_LOAD_X87 || use == FOLD_CW) && !st->xm_x87_on)) {
+            if (site->ea_reg >= 0 && xm_mode_ahead(st, uc, site, use)) return;
+            if (site->ea_reg < 0) {
+                st->fix_op = FIX_MODE;
+                st->fix_armed = true;
+                st->fix_next = addr + site->size;
+            }
+        }
+        return;
+    }
+    if (op == FIX_XM_SSE) {
+        uint32_t mxcsr = 0x1f80;
+        uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+        if (!(~(mxcsr >> 7) & 0x3f)) return;   /* all masked */
+        fold_fp_flags(st, uc);                 /* softfloat's flags are now this instruction's */
+        xm_arm(st, uc, op, addr, site->size);
+        return;
+    }
+    if (op == FIX_XM_X87) {
+        uint64_t fcw = 0x37f;
+        uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+        if (!(~fcw & 0x05)) return;
+        if (!site->wait) fold_fp_flags(st, uc);   /* (the check above folded) */
+        xm_arm(st, uc, op, addr, site->size);
         return;
     }
     if (op >= FIX_CMPXCHG32) {
@@ -325,10 +720,18 @@ static void on_fix_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
         size_t left = sizeof code;
         uint64_t a = addr;
         if (uc_mem_read(uc, addr, code, sizeof code) != UC_ERR_OK || !cs_disasm_iter(st->cs, &p, &left, &a, st->insn) ||
-            fix_op_of(st->insn) != op || st->insn->size != site->size)
+            fix_op_of(st, st->insn, &(bool){ false }) != op || st->insn->size != site->size)
             return;
         st->fix_op = op;
-        if (op == FIX_ROUND) {
+        if (op >= FIX_PCMPSTR) {
+            if (!pcmpstr_operands(st, uc, code, site->size, op - FIX_PCMPSTR)) return;
+        } else if (op == FIX_CPUID) {
+            uint64_t leaf = 0, sub = 0;
+            uc_reg_read(uc, UC_X86_REG_RAX, &leaf);
+            uc_reg_read(uc, UC_X86_REG_RCX, &sub);
+            st->fix_rax = (uint32_t)leaf;
+            st->fix_mmval = (uint32_t)sub;
+        } else if (op == FIX_ROUND) {
             uint8_t *raw = ctx_bytes(st, uc);
             if (!raw) return;
             st->round_pe = raw[CTX_SSE_STATUS_FLAGS] & 0x20;
@@ -392,9 +795,14 @@ static void hook_new_fix_sites(struct cpu_state *st, uc_engine *uc)
             uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_fix_site, st, a, a);
         }
         uint64_t next = a + st->fix_new[i].size;
-        bool fold = st->fix_new[i].op >= FIX_FOLD && st->fix_new[i].op < FIX_ROUND;   /* nothing after */
-        if (!fold && !find_site(st, next)) {
-            st->fix_sites[st->nfix++] = (struct fix_site){ next, -1, 0 };
+        int op = st->fix_new[i].op;
+        /* Nothing after a fold (or a wait check), but after what may unmask exceptions
+         * when its operand cannot be read before it. */
+        bool none = op < 0 || (op >= FIX_FOLD && op < FIX_ROUND &&
+                               ((op != FIX_FOLD + FOLD_LOAD_SSE && op != FIX_FOLD + FOLD_LOAD_X87 && op != FIX_FOLD + FOLD_CW) ||
+                                st->fix_new[i].ea_reg >= 0));
+        if (!none && !find_site(st, next)) {
+            st->fix_sites[st->nfix++] = (struct fix_site){ next, -1, 0, false, -1, false, 0 };
             uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)on_fix_site, st, next, next);
         }
         uc_ctl_remove_cache(uc, a, next + 1);
@@ -415,8 +823,9 @@ static __attribute__((noinline)) uint32_t decode_block(struct cpu_state *st, uc_
         uint64_t a = addr;
         while (left && cs_disasm_iter(st->cs, &code, &left, &a, st->insn)) {
             n++;
-            int op = fix_op_of(st->insn);
-            if (op >= 0) fix_site_found(st, st->insn->address, op, (uint8_t)st->insn->size);
+            bool wait;
+            int op = fix_op_of(st, st->insn, &wait);
+            if (op >= 0 || wait) fix_site_found(st, st->insn, op, wait);
         }
         if (left) n++;   /* an instruction Capstone does not know still retires */
     }
@@ -675,10 +1084,32 @@ static bool reg_by_name(uc_engine *uc, const char *name, uint64_t *v)
 
 static bool covers(uint64_t start, uint64_t len, uint64_t addr) { return addr >= start && addr - start < (len ? len : 1); }
 
+/* The general register a Capstone register is part of (rax for eax, ax, al, ah), as a
+ * bit (0: rax ... 15: r15), or 0. */
+static unsigned gpr_bit(const char *n)
+{
+    static const char *const base[] = { "ax", "bx", "cx", "dx", "si", "di", "bp", "sp" };
+    if (!n) return 0;
+    if (n[0] == 'r' && n[1] >= '0' && n[1] <= '9') {
+        int k = atoi(n + 1);
+        return k >= 8 && k <= 15 ? 1u << k : 0;
+    }
+    const char *m = (n[0] == 'r' || n[0] == 'e') && strlen(n) == 3 ? n + 1 : n;
+    for (int i = 0; i < 8; i++) {
+        if (!strncmp(m, base[i], 2) && (m[2] == 0 || m[2] == 'l')) return 1u << i;   /* ax, sil, spl */
+        if (i < 4 && m[0] == base[i][0] && (m[1] == 'l' || m[1] == 'h') && m[2] == 0) return 1u << i;   /* al, ah */
+    }
+    return 0;
+}
+
 /* Unicorn 2.1.1 leaves RIP at the start of the translated block after a memory fault
  * (upstream issue #1323), while the registers already hold the state just before the
  * faulting instruction. Find that instruction: walk the block and take the first one
- * whose memory operand, computed from the current registers, covers the fault address. */
+ * whose memory operand, computed from the current registers, covers the fault address,
+ * unless an instruction after it and before the next such one writes a register of its
+ * address (then its address was another when it ran, or it would have faulted: a later
+ * one is the faulting instruction; "mov (%rax),%rdx; mov $0,%rax; mov (%rax),%rax" with
+ * the fault at 0 picked the first). With no other, the first. */
 static uint64_t locate_faulting_insn(struct cpu_state *st, uc_engine *uc, uint64_t block, uint64_t addr)
 {
     uint8_t code[512];
@@ -688,7 +1119,10 @@ static uint64_t locate_faulting_insn(struct cpu_state *st, uc_engine *uc, uint64
     cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_ON);
     const uint8_t *p = code;
     size_t left = got;
-    uint64_t a = block, found = block, rsp, rbp, fs, gs;
+    uint64_t a = block, rsp, rbp, fs, gs;
+    uint64_t hits[64];
+    unsigned hit_regs[64], writes_after[64];   /* per hit: its address registers; written since */
+    int nhits = 0;
     uc_reg_read(uc, UC_X86_REG_RSP, &rsp);
     uc_reg_read(uc, UC_X86_REG_RBP, &rbp);
     uc_reg_read(uc, UC_X86_REG_FS_BASE, &fs);
@@ -697,19 +1131,27 @@ static uint64_t locate_faulting_insn(struct cpu_state *st, uc_engine *uc, uint64
         cs_insn *in = st->insn;
         cs_x86 *x = &in->detail->x86;
         bool hit = false;
+        unsigned regs = 0;
         switch (in->id) {
-        case X86_INS_PUSH: case X86_INS_CALL: case X86_INS_PUSHFQ: hit = covers(rsp - 8, 8, addr); break;
-        case X86_INS_POP: case X86_INS_RET: case X86_INS_POPFQ: hit = covers(rsp, 8, addr); break;
-        case X86_INS_LEAVE: hit = covers(rbp, 8, addr); break;
+        case X86_INS_PUSH: case X86_INS_CALL: case X86_INS_PUSHFQ: hit = covers(rsp - 8, 8, addr); regs = 1u << 7; break;
+        case X86_INS_POP: case X86_INS_RET: case X86_INS_POPFQ: hit = covers(rsp, 8, addr); regs = 1u << 7; break;
+        case X86_INS_LEAVE: hit = covers(rbp, 8, addr); regs = 1u << 6; break;
         default: break;
         }
         for (int k = 0; !hit && k < x->op_count && in->id != X86_INS_LEA && in->id != X86_INS_NOP; k++) {
             cs_x86_op *op = &x->operands[k];
             if (op->type != X86_OP_MEM) continue;
             uint64_t ea = (uint64_t)op->mem.disp, v;
+            regs = 0;
             if (op->mem.base == X86_REG_RIP) ea += in->address + in->size;
-            else if (op->mem.base != X86_REG_INVALID && reg_by_name(uc, cs_reg_name(st->cs, op->mem.base), &v)) ea += v;
-            if (op->mem.index != X86_REG_INVALID && reg_by_name(uc, cs_reg_name(st->cs, op->mem.index), &v)) ea += v * op->mem.scale;
+            else if (op->mem.base != X86_REG_INVALID && reg_by_name(uc, cs_reg_name(st->cs, op->mem.base), &v)) {
+                ea += v;
+                regs |= gpr_bit(cs_reg_name(st->cs, op->mem.base));
+            }
+            if (op->mem.index != X86_REG_INVALID && reg_by_name(uc, cs_reg_name(st->cs, op->mem.index), &v)) {
+                ea += v * op->mem.scale;
+                regs |= gpr_bit(cs_reg_name(st->cs, op->mem.index));
+            }
             if (op->mem.segment == X86_REG_FS) ea += fs;
             if (op->mem.segment == X86_REG_GS) ea += gs;
             hit = covers(ea, op->size, addr);
@@ -720,11 +1162,34 @@ static uint64_t locate_faulting_insn(struct cpu_state *st, uc_engine *uc, uint64
             uc_reg_read(uc, UC_X86_REG_RSI, &rsi);
             uc_reg_read(uc, UC_X86_REG_RDI, &rdi);
             hit = covers(rsi, 16, addr) || covers(rdi, 16, addr);
+            regs = (1u << 4) | (1u << 5);
         }
-        if (hit) { found = in->address; break; }
+        /* What this instruction writes counts against the hits before it. */
+        cs_regs rr, ww;
+        uint8_t nr = 0, nw = 0;
+        unsigned written = 0;
+        if (cs_regs_access(st->cs, in, rr, &nr, ww, &nw) == CS_ERR_OK)
+            for (int k = 0; k < nw; k++) written |= gpr_bit(cs_reg_name(st->cs, ww[k]));
+        else
+            written = ~0u;
+        if (nhits) writes_after[nhits - 1] |= written;
+        if (hit) {
+            if (nhits && !(hit_regs[nhits - 1] & writes_after[nhits - 1])) break;   /* the previous one stands */
+            hits[nhits] = in->address;
+            hit_regs[nhits] = regs;
+            writes_after[nhits] = 0;
+            nhits++;
+        }
+        /* The block (QEMU's translation) ends at a jump, call, return or interrupt. */
+        if (cs_insn_group(st->cs, in, CS_GRP_JUMP) || cs_insn_group(st->cs, in, CS_GRP_CALL) ||
+            cs_insn_group(st->cs, in, CS_GRP_RET) || cs_insn_group(st->cs, in, CS_GRP_INT) ||
+            cs_insn_group(st->cs, in, CS_GRP_IRET) || in->id == X86_INS_SYSCALL)
+            break;
     }
     cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_OFF);
-    return found;
+    for (int i = 0; i < nhits; i++)
+        if (i == nhits - 1 || !(hit_regs[i] & writes_after[i])) return hits[i];
+    return nhits ? hits[0] : block;
 }
 
 static void check_exception_marker(struct addr_space *as);
@@ -756,8 +1221,9 @@ static void enter_user_mode(struct addr_space *as)
     uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
     uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
     /* Unicorn reads CR4 as 0 yet runs SSE; writing it recomputes the flags: keep PAE,
-     * OSFXSR and OSXMMEXCPT (or SSE raises #UD), add TSD. */
-    cr4 |= 0x20 | 0x200 | 0x400 | (1 << 2);
+     * OSFXSR and OSXMMEXCPT (or SSE raises #UD), add TSD and FSGSBASE (Linux sets
+     * it: rdfsbase and friends work at CPL 3, AT_HWCAP2 says so). */
+    cr4 |= 0x20 | 0x200 | 0x400 | (1 << 2) | (1 << 16);
     uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
     as->cpu->deadline = UINT64_MAX;
     uc_emu_start(uc, SCRATCH_PAGE + 0x800, SCRATCH_PAGE + 0x802, 0, 0);
@@ -772,9 +1238,11 @@ int cpu_init(struct addr_space *as)
     struct cpu_state *st = calloc(1, sizeof *st);
     if (!st) return -1;
     st->as = as;
-    /* A model without AVX: TCG cannot execute AVX, so CPUID must not offer it or glibc's
-     * IFUNCs would pick code that raises #UD. Nehalem has SSE4.2 and POPCNT. */
-    uc_ctl_set_cpu_model(as->uc, UC_CPU_X86_NEHALEM);
+    /* QEMU drops from a model's CPUID what TCG cannot execute (AVX, AVX2, FMA: glibc's
+     * IFUNCs would pick code that raises #UD). Broadwell has SSE4.2, POPCNT, MOVBE,
+     * AES, PCLMULQDQ, LZCNT, ADX, FSGSBASE; the cpuid fix site hides the rest, which
+     * does not execute correctly (FIX_CPUID). */
+    uc_ctl_set_cpu_model(as->uc, UC_CPU_X86_BROADWELL);
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &st->cs) != CS_ERR_OK) { free(st); return -1; }
     /* Room for operand details (used to locate faults); counting runs with details off. */
     cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_ON);
@@ -804,6 +1272,7 @@ void cpu_fini(struct addr_space *as)
     cs_free(st->insn, 1);
     cs_close(&st->cs);
     if (st->scratch_ctx) uc_context_free(st->scratch_ctx);
+    if (st->xm_ctx) uc_context_free(st->xm_ctx);
     free(st->fix_sites);
     free(st);
     as->cpu = NULL;
@@ -851,6 +1320,89 @@ static uint64_t fetch_fault_insn(struct cpu_state *st, uc_engine *uc, uint64_t b
     return addr;
 }
 
+/* The flags at a memory fault. QEMU keeps EFLAGS lazily: the operands of the last
+ * flag-setting instruction (cc_src, cc_dst, in the engine's state at a fault) and its
+ * kind, cc_op, which the translator knows while translating and stores only at the end
+ * of a block or where it must. A fault reported through a memory hook leaves cc_op as
+ * the block began (Unicorn 2.1.1 does not restore the state of the faulting
+ * instruction, #1323), so EFLAGS came out from the new operands under the old kind:
+ * 0x246 in a SIGSEGV handler where Linux says 0xa96. The kind is found again here from
+ * the last instruction before the fault that sets flags, as QEMU 5.0's translator names
+ * it (CC_OP_* of target/i386/cpu.h, at its offset in a saved context: found by diffing
+ * contexts after add, sub and and; tests/unicorn_probes.c checks it). Instructions
+ * whose kind is not known here (or is decided while running: shifts by CL, which
+ * store it) leave the engine's. */
+#define CTX_CC_OP 188
+enum { CC_OP_MULB = 2, CC_OP_ADDB = 6, CC_OP_ADCB = 10, CC_OP_SUBB = 14, CC_OP_SBBB = 18, CC_OP_LOGICB = 22,
+       CC_OP_INCB = 26, CC_OP_DECB = 30, CC_OP_SHLB = 34, CC_OP_SARB = 38, CC_OP_CLR = 49 };
+
+/* The cc_op an instruction leaves, -1 when not known here, -2 when it leaves it as it was. */
+static int cc_op_of(const cs_insn *in)
+{
+    const cs_x86 *x = &in->detail->x86;
+    if (x->op_count < 1) return -1;
+    int size = x->operands[0].size, ot = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
+    if (ot < 0) return -1;
+    bool same_regs = x->op_count == 2 && x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_REG &&
+                     x->operands[0].reg == x->operands[1].reg;
+    switch (in->id) {
+    case X86_INS_ADD: case X86_INS_XADD: return CC_OP_ADDB + ot;
+    case X86_INS_ADC: return CC_OP_ADCB + ot;
+    case X86_INS_SUB: if (same_regs) return CC_OP_CLR; return CC_OP_SUBB + ot;   /* sub r, r and xor r, r: QEMU's "clear" */
+    case X86_INS_CMP: case X86_INS_NEG: case X86_INS_CMPXCHG: return CC_OP_SUBB + ot;
+    case X86_INS_SBB: return CC_OP_SBBB + ot;
+    case X86_INS_XOR: if (same_regs) return CC_OP_CLR; return CC_OP_LOGICB + ot;
+    case X86_INS_AND: case X86_INS_OR: case X86_INS_TEST: return CC_OP_LOGICB + ot;
+    case X86_INS_INC: return CC_OP_INCB + ot;
+    case X86_INS_DEC: return CC_OP_DECB + ot;
+    case X86_INS_MUL: case X86_INS_IMUL: return CC_OP_MULB + ot;
+    case X86_INS_BT: case X86_INS_BTS: case X86_INS_BTR: case X86_INS_BTC: return CC_OP_SARB + ot;
+    case X86_INS_SHL: case X86_INS_SAL: case X86_INS_SHR: case X86_INS_SAR: {
+        int64_t count;
+        if (x->op_count == 1) count = 1;   /* shl r/m, 1 */
+        else if (x->operands[1].type == X86_OP_IMM) count = x->operands[1].imm;
+        else return -1;                    /* by CL: decided while running, and stored */
+        if (!(count & (ot == 3 ? 63 : 31))) return -2;
+        return (in->id == X86_INS_SHL || in->id == X86_INS_SAL ? CC_OP_SHLB : CC_OP_SARB) + ot;
+    }
+    }
+    return -1;
+}
+
+static void fault_flags(struct cpu_state *st, uc_engine *uc, uint64_t block, uint64_t insn)
+{
+    if (insn <= block || insn - block > 4096) return;
+    uint8_t code[4096 + 16];
+    size_t n = (size_t)(insn - block);
+    if (uc_mem_read(uc, block, code, n) != UC_ERR_OK) return;
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_ON);
+    const uint64_t writes = X86_EFLAGS_MODIFY_AF | X86_EFLAGS_MODIFY_CF | X86_EFLAGS_MODIFY_SF | X86_EFLAGS_MODIFY_ZF |
+                            X86_EFLAGS_MODIFY_PF | X86_EFLAGS_MODIFY_OF | X86_EFLAGS_RESET_OF | X86_EFLAGS_RESET_CF |
+                            X86_EFLAGS_RESET_SF | X86_EFLAGS_RESET_AF | X86_EFLAGS_RESET_PF | X86_EFLAGS_RESET_ZF |
+                            X86_EFLAGS_SET_CF | X86_EFLAGS_SET_OF | X86_EFLAGS_SET_SF | X86_EFLAGS_SET_ZF |
+                            X86_EFLAGS_SET_AF | X86_EFLAGS_SET_PF | X86_EFLAGS_UNDEFINED_OF | X86_EFLAGS_UNDEFINED_SF |
+                            X86_EFLAGS_UNDEFINED_ZF | X86_EFLAGS_UNDEFINED_PF | X86_EFLAGS_UNDEFINED_AF |
+                            X86_EFLAGS_UNDEFINED_CF;
+    const uint8_t *p = code;
+    size_t left = n;
+    uint64_t a = block;
+    int cc = -1;
+    bool ok = true;
+    while (a < insn) {
+        if (!cs_disasm_iter(st->cs, &p, &left, &a, st->insn)) { ok = false; break; }
+        if (!(st->insn->detail->x86.eflags & writes)) continue;
+        int k = cc_op_of(st->insn);
+        if (k != -2) cc = k;
+    }
+    cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_OFF);
+    if (!ok || a != insn || cc < 0) return;
+    uint8_t *raw = ctx_bytes(st, uc);
+    if (!raw) return;
+    int32_t v = cc;
+    memcpy(raw + CTX_CC_OP, &v, 4);
+    uc_context_restore(uc, st->scratch_ctx);
+}
+
 static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, uc_err err, struct fault *f)
 {
     switch (st->pending) {
@@ -859,6 +1411,14 @@ static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, 
     case PEND_FAULT:
         *f = st->fault;
         if (f->access) f->rip = cpu_get(as, R_RIP);
+        if (f->access && strcmp(f->access, "execute") != 0 && st->last_block) {
+            /* The block the fault is in is the one whose block hook ran last: Unicorn's
+             * RIP is the start of the last block entered from its main loop, older when
+             * blocks were chained (a second call of the same code got a RIP in its
+             * caller). */
+            f->rip = st->last_block;
+        }
+        uint64_t block = f->rip;
         if (f->access && strcmp(f->access, "execute") != 0) f->rip = locate_faulting_insn(st, as->uc, f->rip, f->addr);
         if (f->access && !strcmp(f->access, "execute") && f->code != SI_KERNEL) {
             /* Unicorn's RIP is the block's start; the fetch that failed is at the hook's
@@ -866,6 +1426,7 @@ static enum stop_reason finish_run(struct cpu_state *st, struct addr_space *as, 
              * instruction there, or the one that straddles into it. */
             f->rip = fetch_fault_insn(st, as->uc, f->rip, f->addr);
         }
+        if (f->access) fault_flags(st, as->uc, block, f->rip);
         return STOP_FAULT;
     case PEND_NONE: break;
     }
@@ -904,10 +1465,13 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
     st->run_before = before;
     st->pending = PEND_NONE;
     st->deadline = budget > UINT64_MAX - st->icount ? UINT64_MAX : st->icount + budget;
+    xm_mode_check(st, as->uc);   /* unmasked by sigreturn, inherited by fork... */
+    xm_flush(st, as->uc);
     uc_err err = run_engine(st, as, rip, 0);
     while (st->pending == PEND_RDTSC || st->pending == PEND_FIX_SITES) {
         if (st->pending == PEND_FIX_SITES) {
             hook_new_fix_sites(st, as->uc);
+            xm_flush(st, as->uc);
         } else {
             rdtsc_emulate(st, as, before);
             if (st->icount >= st->deadline) { st->pending = PEND_BUDGET; break; }
@@ -931,7 +1495,9 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
     if (st->have_pending) flush_pending(st, as->uc);
     if (st->fix_armed) {
         /* Stopped between a fix site and the next instruction. */
-        if (cpu_get(as, R_RIP) == st->fix_next) fix_apply(st, as->uc);
+        enum pending was = st->pending;
+        if (cpu_get(as, R_RIP) == st->fix_next && fix_apply(st, as->uc) && st->pending == PEND_FIX_SITES)
+            st->pending = was;   /* (new checks: made as the next run starts) */
         st->fix_armed = false;
     }
     det_add_insns(st->icount - before);
@@ -973,6 +1539,88 @@ int cpu_disasm(struct addr_space *as, uint64_t addr, char *buf, size_t n, int *l
 }
 
 uint64_t cpu_hwcap(void) { return 0x178bfbff; }
+
+/* CPUID of the guest's CPU, run in an engine of its own (for /proc/cpuinfo). */
+static void guest_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    memset(r, 0, 4 * sizeof r[0]);
+    uc_engine *uc;
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK) return;
+    uc_ctl_set_cpu_model(uc, UC_CPU_X86_BROADWELL);
+    static const uint8_t code[] = { 0x0f, 0xa2 };
+    uint64_t a = leaf, b = 0, c = sub, d = 0;
+    if (uc_mem_map(uc, 0x1000, 0x1000, UC_PROT_ALL) == UC_ERR_OK && uc_mem_write(uc, 0x1000, code, 2) == UC_ERR_OK) {
+        uc_reg_write(uc, UC_X86_REG_RAX, &a);
+        uc_reg_write(uc, UC_X86_REG_RCX, &c);
+        if (uc_emu_start(uc, 0x1000, 0x1002, 0, 0) == UC_ERR_OK) {
+            uc_reg_read(uc, UC_X86_REG_RAX, &a);
+            uc_reg_read(uc, UC_X86_REG_RBX, &b);
+            uc_reg_read(uc, UC_X86_REG_RCX, &c);
+            uc_reg_read(uc, UC_X86_REG_RDX, &d);
+            cpuid_filter(leaf, sub, &a, &b, &c, &d);
+            r[0] = (uint32_t)a; r[1] = (uint32_t)b; r[2] = (uint32_t)c; r[3] = (uint32_t)d;
+        }
+    }
+    uc_close(uc);
+}
+
+/* /proc/cpuinfo of the guest's CPUs: the flags are Linux's names for the CPUID bits
+ * the guest sees (so they agree with CPUID), in Linux's order; a 1 GHz TSC. */
+void cpu_cpuinfo(FILE *out, int ncpus)
+{
+    static const struct { uint8_t word, bit; const char *name; } names[] = {
+        /* 1.EDX */
+        { 0, 0, "fpu" }, { 0, 1, "vme" }, { 0, 2, "de" }, { 0, 3, "pse" }, { 0, 4, "tsc" }, { 0, 5, "msr" },
+        { 0, 6, "pae" }, { 0, 7, "mce" }, { 0, 8, "cx8" }, { 0, 9, "apic" }, { 0, 11, "sep" }, { 0, 12, "mtrr" },
+        { 0, 13, "pge" }, { 0, 14, "mca" }, { 0, 15, "cmov" }, { 0, 16, "pat" }, { 0, 17, "pse36" },
+        { 0, 19, "clflush" }, { 0, 23, "mmx" }, { 0, 24, "fxsr" }, { 0, 25, "sse" }, { 0, 26, "sse2" },
+        { 0, 27, "ss" }, { 0, 28, "ht" },
+        /* 0x80000001.EDX */
+        { 1, 11, "syscall" }, { 1, 20, "nx" }, { 1, 22, "mmxext" }, { 1, 26, "pdpe1gb" }, { 1, 27, "rdtscp" },
+        { 1, 29, "lm" },
+        /* 1.ECX */
+        { 2, 0, "pni" }, { 2, 1, "pclmulqdq" }, { 2, 3, "monitor" }, { 2, 9, "ssse3" }, { 2, 12, "fma" },
+        { 2, 13, "cx16" }, { 2, 19, "sse4_1" }, { 2, 20, "sse4_2" }, { 2, 21, "x2apic" }, { 2, 22, "movbe" },
+        { 2, 23, "popcnt" }, { 2, 25, "aes" }, { 2, 26, "xsave" }, { 2, 28, "avx" }, { 2, 29, "f16c" },
+        { 2, 30, "rdrand" }, { 2, 31, "hypervisor" },
+        /* 0x80000001.ECX */
+        { 3, 0, "lahf_lm" }, { 3, 5, "abm" }, { 3, 6, "sse4a" }, { 3, 8, "3dnowprefetch" },
+        /* 7.0.EBX */
+        { 4, 0, "fsgsbase" }, { 4, 3, "bmi1" }, { 4, 5, "avx2" }, { 4, 7, "smep" }, { 4, 8, "bmi2" },
+        { 4, 9, "erms" }, { 4, 18, "rdseed" }, { 4, 19, "adx" }, { 4, 20, "smap" }, { 4, 23, "clflushopt" },
+        { 4, 29, "sha_ni" },
+    };
+    uint32_t l0[4], l1[4], x1[4], l7[4], brand[12];
+    guest_cpuid(0, 0, l0);
+    guest_cpuid(1, 0, l1);
+    guest_cpuid(0x80000001, 0, x1);
+    guest_cpuid(7, 0, l7);
+    for (uint32_t i = 0; i < 3; i++) guest_cpuid(0x80000002 + i, 0, brand + 4 * i);
+    uint32_t words[5] = { l1[3], x1[3], l1[2], x1[2], l7[1] };
+    char vendor[13];
+    memcpy(vendor, &l0[1], 4); memcpy(vendor + 4, &l0[3], 4); memcpy(vendor + 8, &l0[2], 4);
+    vendor[12] = 0;
+    char model[49];
+    memcpy(model, brand, 48);
+    model[48] = 0;
+    const char *m = model;
+    while (*m == ' ') m++;
+    unsigned fam = (l1[0] >> 8) & 0xf, mod = (l1[0] >> 4) & 0xf, step = l1[0] & 0xf;
+    if (fam == 6 || fam == 15) mod |= ((l1[0] >> 16) & 0xf) << 4;
+    if (fam == 15) fam += (l1[0] >> 20) & 0xff;
+    for (int cpu = 0; cpu < ncpus; cpu++) {
+        fprintf(out, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n"
+                     "stepping\t: %u\ncpu MHz\t\t: 1000.000\ncache size\t: 16384 KB\nphysical id\t: 0\n"
+                     "siblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\ninitial apicid\t: %d\n"
+                     "fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
+                cpu, vendor, fam, mod, *m ? m : "QEMU TCG CPU", step, ncpus, cpu, ncpus, cpu, cpu, l0[0]);
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (words[names[i].word] & (1u << names[i].bit)) fprintf(out, " %s", names[i].name);
+        fprintf(out, "\nbogomips\t: 2000.00\nclflush size\t: 64\ncache_alignment\t: 64\n"
+                     "address sizes\t: 40 bits physical, 48 bits virtual\npower management:\n\n");
+    }
+}
+uint64_t cpu_hwcap2(void) { return 1 << 1; }   /* HWCAP2_FSGSBASE */
 
 int cpu_insns_before(struct addr_space *as, uint64_t rip, uint64_t out[], int max)
 {

@@ -27,6 +27,7 @@ struct fault {
     uint64_t addr;      /* si_addr */
     uint64_t rip;       /* the faulting instruction */
     const char *access; /* "read", "write", "execute" or NULL */
+    int trapno;         /* SIGFPE: 16 (#MF, x87), 19 (#XM, SSE), 0 (#DE) */
 };
 
 /* Instruction, block and memory traces (--trace): on when any kind is set, before the
@@ -80,4 +81,8 @@ void cpu_clear_exception(struct addr_space *as);
 int cpu_insns_before(struct addr_space *as, uint64_t rip, uint64_t out[], int max);
 /* AT_HWCAP for the emulated CPU model (CPUID.1:EDX). */
 uint64_t cpu_hwcap(void);
+/* AT_HWCAP2: HWCAP2_FSGSBASE, as Linux with CR4.FSGSBASE on. */
+uint64_t cpu_hwcap2(void);
+/* /proc/cpuinfo of ncpus guest CPUs: its flags are the CPUID the guest sees. */
+void cpu_cpuinfo(FILE *out, int ncpus);
 #endif

@@ -27,4 +27,14 @@ enum { MMX_PHADDW, MMX_PHADDD, MMX_PHADDSW, MMX_PHSUBW, MMX_PHSUBD, MMX_PHSUBSW,
 /* MMX_* for the third opcode byte of 0F 38 xx, or -1. */
 int mmx_hop_of(uint8_t opcode3);
 uint64_t mmx_hop_host(int op, uint64_t v);
+
+/* pcmpistri/pcmpistrm/pcmpestri/pcmpestrm (QEMU 5.0's equal-ordered mode is wrong):
+ * the operands (a: the first, an XMM register; b: the second, register or memory;
+ * rax/rdx: the explicit lengths) and the results (ECX or XMM0, and CF ZF SF OF; the
+ * other arithmetic flags are cleared). pcmpstr_host_ok: the host has SSE4.2. */
+enum { PCMP_ISTRI, PCMP_ISTRM, PCMP_ESTRI, PCMP_ESTRM };
+struct pcmpstr_in { uint8_t a[16], b[16]; uint64_t rax, rdx; };
+struct pcmpstr_out { uint8_t xmm0[16]; uint32_t ecx; uint32_t flags; };
+bool pcmpstr_host_ok(void);
+void pcmpstr_host(int op, uint8_t imm, const struct pcmpstr_in *in, struct pcmpstr_out *out);
 #endif

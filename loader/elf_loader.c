@@ -229,7 +229,7 @@ uint64_t elf_build_stack(struct addr_space *as, struct loaded_program *lp, char 
         { AT_EGID, getegid() },
         { AT_SECURE, 0 },
         { AT_RANDOM, random_at },
-        { AT_HWCAP2, 0 },
+        { AT_HWCAP2, cpu_hwcap2() },
         { AT_EXECFN, execfn_at },
         { AT_PLATFORM, platform_at },
         { 27 /* AT_RSEQ_FEATURE_SIZE */, 0x1c },

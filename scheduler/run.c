@@ -1,6 +1,7 @@
 /* The run loop: run the task in its engine until it stops, then act on why it stopped
  * (a syscall, a fault, the end of its budget). System calls run here, outside any
  * Unicorn callback. */
+#include "syscalls/cred.h"
 #include "scheduler/run.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
@@ -15,6 +16,7 @@
 #include "core/guest_mem.h"
 #include "loader/elf_loader.h"
 #include "syscalls/syscall.h"
+#include "syscalls/ipc.h"
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -62,7 +64,7 @@ static void signal_parent(struct process *parent, struct process *child)
     int ws = child->wait_status;
     si.si_signo = child->exit_signal;
     si.si_pid = child->pid;
-    si.si_uid = getuid();
+    si.si_uid = cred_of(child)->uid;   /* the child's real uid */
     if (WIFSIGNALED(ws)) { si.si_code = WCOREDUMP(ws) ? CLD_DUMPED : CLD_KILLED; si.si_status = WTERMSIG(ws); }
     else { si.si_code = CLD_EXITED; si.si_status = WEXITSTATUS(ws); }
     sig_send(pt, &si, false);
@@ -74,6 +76,7 @@ static void process_die(struct process *p, int wait_status)
     p->zombie = true;
     p->wait_status = wait_status;
     timers_free(p);
+    ipc_process_exit(p);   /* SEM_UNDO */
     /* Orphans go to init, which reaps them. */
     for (int i = 0; i < ntasks; i++) {
         struct process *c = all_tasks[i]->proc;
@@ -153,7 +156,16 @@ static const char *si_code_name(int signo, int code)
     case SIGSEGV: return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : "0";
     case SIGBUS: return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_ADRERR ? "BUS_ADRERR" : "0";
     case SIGILL: return code == ILL_ILLOPN ? "ILL_ILLOPN" : "0";
-    case SIGFPE: return code == FPE_INTDIV ? "FPE_INTDIV" : "0";
+    case SIGFPE:
+        switch (code) {
+        case FPE_INTDIV: return "FPE_INTDIV";
+        case FPE_FLTDIV: return "FPE_FLTDIV";
+        case FPE_FLTOVF: return "FPE_FLTOVF";
+        case FPE_FLTUND: return "FPE_FLTUND";
+        case FPE_FLTRES: return "FPE_FLTRES";
+        case FPE_FLTINV: return "FPE_FLTINV";
+        }
+        return "0";
     case SIGTRAP: return code == TRAP_BRKPT ? "TRAP_BRKPT" : "0";
     }
     return "0";
@@ -166,7 +178,16 @@ static const char *fault_words(const struct fault *f)
         if (f->code == SEGV_MAPERR) return "address not mapped";
         if (f->code == SEGV_ACCERR) return "access not allowed by the mapping's protection";
         return "general protection fault";
-    case SIGFPE: return "integer division by zero";
+    case SIGFPE:
+        switch (f->code) {
+        case FPE_INTDIV: return "integer division by zero";
+        case FPE_FLTDIV: return "floating-point division by zero (unmasked)";
+        case FPE_FLTOVF: return "floating-point overflow (unmasked)";
+        case FPE_FLTUND: return "floating-point underflow (unmasked)";
+        case FPE_FLTRES: return "floating-point inexact result (unmasked)";
+        case FPE_FLTINV: return "floating-point invalid operation (unmasked)";
+        }
+        return "floating-point exception";
     case SIGILL: return "illegal instruction";
     case SIGTRAP: return "breakpoint trap";
     case SIGBUS: return "bus error";
@@ -289,6 +310,7 @@ static void do_syscall(struct task *t)
 static void load_task(struct task *t)
 {
     struct addr_space *as = t->as;
+    as_enter(as);
     if (as->loaded == t) return;
     if (as->loaded) cpu_ctx_save(as, ((struct task *)as->loaded)->ctx);
     cpu_ctx_load(as, t->ctx);
@@ -440,6 +462,7 @@ int run_prepared(struct prepared_run *pr, const struct run_options *opt)
     first_process = t->proc;
     sched_add(t);
     int rc = run_all();
+    cred_host_restore();   /* uniemu's own files are written with its own credentials */
     int st = first_process->wait_status;
     int status = rc ? rc : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
     if (rec_mode == REC_RECORD && rec_record_finish(status) != 0 && !rc) status = 2;

@@ -1,3 +1,4 @@
+#include "syscalls/cred.h"
 #include "scheduler/signals.h"
 #include "scheduler/run.h"
 #include "scheduler/sched.h"
@@ -102,7 +103,16 @@ static const char *code_name(const siginfo_t *si)
         case SIGSEGV: return si->si_code == SEGV_MAPERR ? "SEGV_MAPERR" : si->si_code == SEGV_ACCERR ? "SEGV_ACCERR" : NULL;
         case SIGBUS: return si->si_code == BUS_ADRALN ? "BUS_ADRALN" : si->si_code == BUS_ADRERR ? "BUS_ADRERR" : NULL;
         case SIGILL: return si->si_code == ILL_ILLOPN ? "ILL_ILLOPN" : si->si_code == ILL_ILLOPC ? "ILL_ILLOPC" : NULL;
-        case SIGFPE: return si->si_code == FPE_INTDIV ? "FPE_INTDIV" : NULL;
+        case SIGFPE:
+            switch (si->si_code) {
+            case FPE_INTDIV: return "FPE_INTDIV";
+            case FPE_FLTDIV: return "FPE_FLTDIV";
+            case FPE_FLTOVF: return "FPE_FLTOVF";
+            case FPE_FLTUND: return "FPE_FLTUND";
+            case FPE_FLTRES: return "FPE_FLTRES";
+            case FPE_FLTINV: return "FPE_FLTINV";
+            }
+            return NULL;
         case SIGTRAP: return si->si_code == TRAP_BRKPT ? "TRAP_BRKPT" : NULL;
         case SIGCHLD:
             switch (si->si_code) {
@@ -302,7 +312,11 @@ void sig_send_simple(struct task *t, int sig, int code, int from_pid, bool to_th
     memset(&si, 0, sizeof si);
     si.si_signo = sig;
     si.si_code = code;
-    if (code == SI_USER || code == SI_TKILL) { si.si_pid = from_pid; si.si_uid = getuid(); }
+    if (code == SI_USER || code == SI_TKILL) {
+        struct process *from = process_by_pid(from_pid);
+        si.si_pid = from_pid;
+        si.si_uid = from ? cred_of(from)->uid : getuid();   /* the sender's real uid */
+    }
     sig_send(t, &si, to_thread);
 }
 
@@ -350,8 +364,10 @@ int64_t sig_interrupted_result(struct task *t)
     case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait: case SYS_epoll_pwait:
     case SYS_pause: case SYS_rt_sigsuspend:
         return -ERESTARTNOHAND;
-    case SYS_rt_sigtimedwait:
+    case SYS_rt_sigtimedwait: case SYS_semop: case SYS_semtimedop:
         return -EINTR;
+    case SYS_msgsnd: case SYS_msgrcv:
+        return -ERESTARTNOHAND;
     default:
         return -ERESTARTSYS;
     }
@@ -553,7 +569,7 @@ static int trapno_of(const struct fault *f)
 {
     if (f->access) return 14;   /* page fault */
     switch (f->signo) {
-    case SIGFPE: return 0;
+    case SIGFPE: return f->trapno;
     case SIGILL: return 6;
     case SIGTRAP: return 3;
     default: return 13;

@@ -151,6 +151,7 @@ void tasks_free_all(void)
         sig_free_pending(&p->shared);
         timers_free(p);
         free(p->exe);
+        free(p->cred.groups);
         free(p);
     }
     free(all_tasks); free(all_procs);

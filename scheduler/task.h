@@ -62,6 +62,18 @@ struct sigpending {
     struct queued_sig *head;
 };
 
+/* A process's credentials, as the kernel's struct cred (syscalls/cred.c): first those
+ * of uniemu itself, read at first use; then changed only by the guest's own calls. */
+struct cred {
+    bool known;
+    uint32_t uid, euid, suid, fsuid;
+    uint32_t gid, egid, sgid, fsgid;
+    int ngroups;
+    uint32_t *groups;            /* sorted, as the kernel keeps them */
+    uint64_t cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
+    unsigned securebits;         /* SECBIT_KEEP_CAPS and friends (prctl) */
+};
+
 /* A POSIX timer or an itimer (syscalls/timer.c). */
 struct guest_timer;
 
@@ -87,8 +99,7 @@ struct process {
     struct guest_timer *timers;  /* itimers and POSIX timers */
     uint64_t fault_rip, fault_addr; /* the fault that killed it, if one did */
     int fault_sig;
-    bool caps_known;             /* capget/capset: read from uniemu's own at first use */
-    uint64_t cap_eff, cap_prm, cap_inh;
+    struct cred cred;            /* uids, gids, groups, capabilities (syscalls/cred.c) */
 };
 
 struct task {

@@ -2,6 +2,7 @@
  * clone flags choose which of the task's parts the child shares (scheduler/task.h);
  * without CLONE_VM the child gets its own engine with a copy of every mapping. */
 #include "syscalls/syscall.h"
+#include "syscalls/cred.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
@@ -102,8 +103,7 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
         np->pgid = p->pgid;
         np->sid = p->sid;
         np->exe = strdup(p->exe);
-        np->caps_known = p->caps_known;   /* a child has its parent's capabilities */
-        np->cap_eff = p->cap_eff; np->cap_prm = p->cap_prm; np->cap_inh = p->cap_inh;
+        cred_copy(np, p);   /* a child has its parent's credentials */
         if (flags & CLONE_PARENT) { np->parent = p->parent; np->ppid = p->ppid; np->exit_signal = p->exit_signal; }
         else { np->parent = p; np->ppid = p->pid; np->exit_signal = r->exit_signal; }
         p = np;
@@ -265,18 +265,21 @@ static int exec_path(struct task *t, const char *guest, char abs[PATH_MAX])
     int rc = proc_host_path(t, guest, host, sizeof host);
     if (rc < 0) return rc;
     if (rc == 0) path = host;
-    int fd = openat(t->fs->cwd_fd, path, O_RDONLY | O_CLOEXEC);
+    /* O_PATH: the path's directories must be searchable, the file need not be readable. */
+    int fd = openat(t->fs->cwd_fd, path, O_PATH | O_CLOEXEC);
     if (fd < 0) return -errno;
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) { close(fd); return -EACCES; }
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, abs, PATH_MAX - 1);
+    /* Checked on the file found, not by its absolute path (whose directories the guest
+     * may not be allowed to search: it found it relative to its working directory). */
+    int x = (int)syscall(SYS_faccessat2, fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0 ? -errno : 0;
     close(fd);
     if (n < 0) return -errno;
     abs[n] = 0;
-    if (faccessat(AT_FDCWD, abs, X_OK, AT_EACCESS) < 0) return -errno;
-    return 0;
+    return x;
 }
 
 /* The old program is gone: the task's other threads end, shared tables are unshared,
@@ -312,6 +315,7 @@ static void exec_commit(struct task *t, struct addr_space *as, uint64_t sp, uint
     cpu_start_user(as, sp, entry);
     t->exec_done = true;
     t->clear_child_tid = 0;
+    cred_exec(p, abs);
     free(p->exe);
     p->exe = strdup(abs);
 }
@@ -333,6 +337,9 @@ static int64_t do_execve(struct task *t, uint64_t path_addr, uint64_t argv_addr,
     }
     struct addr_space *as = as_create();
     if (!as) { rc = -ENOMEM; goto out; }
+    /* exec_path checked the guest's right to execute it; the kernel then reads the file
+     * whatever its read permission (a mode 0711 program runs): so does the loader. */
+    cred_host_restore();
     struct loaded_program lp;
     char err[PATH_MAX + 256];
     if (elf_load(as, load, abs, &lp, err, sizeof err) != 0) {
@@ -417,7 +424,7 @@ static void fill_child_info(siginfo_t *si, const struct process *c)
     memset(si, 0, sizeof *si);
     si->si_signo = SIGCHLD;
     si->si_pid = c->pid;
-    si->si_uid = getuid();
+    si->si_uid = cred_of((struct process *)c)->uid;   /* the child's real uid */
     int ws = c->wait_status;
     if (!c->zombie && c->stop_report == 0xffff) { si->si_code = CLD_CONTINUED; si->si_status = SIGCONT; return; }
     if (!c->zombie) { si->si_code = CLD_STOPPED; si->si_status = (c->stop_report >> 8) & 0xff; return; }

@@ -1,6 +1,7 @@
 /* The dispatch table: built once from each family's rows; every call goes through
  * syscall_dispatch, which also writes the strace-style log line. */
 #include "syscalls/syscall.h"
+#include "syscalls/cred.h"
 #include "syscall_names.h"   /* generated from the host's <asm/unistd_64.h> */
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
@@ -18,7 +19,7 @@ void syscalls_init(void)
 {
     const struct syscall_def *families[] = { fs_syscalls, fs_stat_syscalls, mm_syscalls,
         process_syscalls, time_syscalls, signal_syscalls, poll_syscalls, clone_syscalls, futex_syscalls,
-        pipe_syscalls, timer_syscalls };
+        pipe_syscalls, timer_syscalls, cred_syscalls, locks_syscalls, ipc_syscalls };
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
         for (const struct syscall_def *d = families[f]; d->name; d++)
             if (d->nr >= 0 && d->nr < MAX_SYSCALL) table[d->nr] = d;
@@ -151,6 +152,7 @@ int64_t syscall_call_quiet(struct syscall *sc)
 {
     const struct syscall_def *d = def_of(sc->nr);
     if (!d) return -ENOSYS;
+    cred_enter(sc->t->proc);   /* the host checks files with the guest's credentials */
     if (rec_is_external(sc)) { rec_external_call(sc, d->fn); return sc->ret; }
     return d->fn(sc);
 }
@@ -166,6 +168,7 @@ bool syscall_dispatch(struct syscall *sc)
             if (!d->args[i].out) d->args[i].fmt(&args[i], sc, i);
 
     int live_at_entry = sched_live_tasks();
+    cred_enter(sc->t->proc);   /* the host checks files with the guest's credentials */
     if (d && rec_is_external(sc)) rec_external_call(sc, d->fn);   /* an input: recorded or replayed */
     else sc->ret = d ? d->fn(sc) : -ENOSYS;
     struct task *t = sc->t;
@@ -205,6 +208,7 @@ bool syscall_resume(struct task *t)
         sc->ret = sig_interrupted_result(t);
     } else if (t->retry) {
         const struct syscall_def *d = def_of(sc->nr);
+        cred_enter(sc->t->proc);
         sc->ret = d ? d->fn(sc) : -ENOSYS;
         if (sc->ret == RET_BLOCK) return false;
     } else {

@@ -1,6 +1,7 @@
 /* File descriptors and I/O: the file table, open/close/dup, read/write and friends. */
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
+#include "syscalls/locks.h"
 #include "syscalls/procfs.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
@@ -40,6 +41,7 @@ struct open_file *file_new(int host_fd, const char *path)
 void file_put(struct open_file *f)
 {
     if (!f || --f->refs > 0) return;
+    locks_file_released(f);   /* its OFD and flock locks */
     /* A pipe end closing means EOF or EPIPE for whoever waits on the other end. */
     if (f->internal) sched_wake_io();
     close(f->host_fd);
@@ -64,7 +66,7 @@ struct fd_table *fdtable_new_stdio(void)
 void fdtable_put(struct fd_table *ft)
 {
     if (!ft || --ft->refs > 0) return;
-    for (int i = 0; i < MAX_FDS; i++) file_put(ft->fd[i].f);
+    for (int i = 0; i < MAX_FDS; i++) { locks_file_closed(ft, ft->fd[i].f); file_put(ft->fd[i].f); }
     free(ft);
 }
 
@@ -111,6 +113,7 @@ int fd_close(struct task *t, int fd)
     if (!f) return -EBADF;
     t->files->fd[fd].f = NULL;
     t->files->fd[fd].cloexec = false;
+    locks_file_closed(t->files, f);   /* any close drops the process's POSIX locks */
     file_put(f);
     return 0;
 }
@@ -166,6 +169,8 @@ static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int 
             if (hd < 0) return hd;
         }
     } else {
+        int64_t lr = locks_break_lease(t, hdir, path, flags);   /* may wait for a lease holder */
+        if (lr) return lr;
         hd = openat(hdir, path, flags | O_CLOEXEC, mode);
         if (hd < 0) return -errno;
     }
@@ -198,6 +203,7 @@ static int64_t do_dup3(struct task *t, int oldfd, int newfd, int flags)
     struct open_file *old = t->files->fd[newfd].f;
     t->files->fd[newfd].f = f;
     t->files->fd[newfd].cloexec = flags & O_CLOEXEC;
+    locks_file_closed(t->files, old);
     file_put(old);
     return newfd;
 }
@@ -236,15 +242,9 @@ static int64_t sys_fcntl(struct syscall *sc)
         }
         return fcntl(f->host_fd, F_SETFL, (int)sc->a[2]) < 0 ? -errno : 0;
     case F_GETLK: case F_SETLK: case F_SETLKW:
-    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
-        struct flock fl;
-        if (guest_read(t->as, sc->a[2], &fl, sizeof fl)) return -EFAULT;
-        /* Never wait on the host: a lock held elsewhere is reported as busy. */
-        int hcmd = cmd == F_SETLKW ? F_SETLK : cmd == F_OFD_SETLKW ? F_OFD_SETLK : cmd;
-        if (fcntl(f->host_fd, hcmd, &fl) < 0) return -errno;
-        if ((cmd == F_GETLK || cmd == F_OFD_GETLK) && guest_write(t->as, sc->a[2], &fl, sizeof fl)) return -EFAULT;
-        return 0;
-    }
+    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+    case F_SETLEASE: case F_GETLEASE:
+        return locks_fcntl(t, f, cmd, sc->a[2]);   /* uniemu's own, between guest processes */
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: case F_GET_SEALS: case F_ADD_SEALS: {
         int r = fcntl(f->host_fd, cmd, (int)sc->a[2]);
         return r < 0 ? -errno : r;
@@ -621,14 +621,20 @@ static void fmt_fcntl_cmd(struct strbuf *sb, struct syscall *sc, int i)
         { F_GETFL, "F_GETFL" }, { F_SETFL, "F_SETFL" }, { F_GETLK, "F_GETLK" }, { F_SETLK, "F_SETLK" },
         { F_SETLKW, "F_SETLKW" }, { F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC" }, { F_GETPIPE_SZ, "F_GETPIPE_SZ" },
         { F_SETPIPE_SZ, "F_SETPIPE_SZ" }, { F_OFD_GETLK, "F_OFD_GETLK" }, { F_OFD_SETLK, "F_OFD_SETLK" },
-        { F_OFD_SETLKW, "F_OFD_SETLKW" }, { 0, NULL } };
+        { F_OFD_SETLKW, "F_OFD_SETLKW" }, { F_SETLEASE, "F_SETLEASE" }, { F_GETLEASE, "F_GETLEASE" }, { 0, NULL } };
     sb_enum(sb, sc->a[i], c, "%#llx");
 }
 
 static void fmt_fcntl_arg(struct strbuf *sb, struct syscall *sc, int i)
 {
     switch ((int)sc->a[i - 1]) {
-    case F_GETFD: case F_GETFL: case F_GETPIPE_SZ: return;   /* strace shows no third argument */
+    case F_GETFD: case F_GETFL: case F_GETPIPE_SZ: case F_GETLEASE: return;   /* strace shows no third argument */
+    case F_SETLEASE: {
+        int a = (int)sc->a[i];
+        if (a == F_RDLCK) sb_puts(sb, "F_RDLCK"); else if (a == F_WRLCK) sb_puts(sb, "F_WRLCK");
+        else if (a == F_UNLCK) sb_puts(sb, "F_UNLCK"); else fmt_int(sb, sc, i);
+        return;
+    }
     case F_SETFD: sb_puts(sb, sc->a[i] & FD_CLOEXEC ? "FD_CLOEXEC" : "0"); return;
     case F_SETFL: sb_open_flags(sb, sc->a[i]); return;
     case F_DUPFD: case F_DUPFD_CLOEXEC: case F_SETPIPE_SZ: fmt_int(sb, sc, i); return;

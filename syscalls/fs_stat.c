@@ -14,6 +14,8 @@
  * guest's working directory, and /proc/self/fd/N the host descriptor behind guest
  * fd N (the host numbers differ from the guest's). */
 #include "syscalls/syscall.h"
+#include "syscalls/cred.h"
+#include "syscalls/locks.h"
 #include "syscalls/fdtable.h"
 #include "syscalls/procfs.h"
 #include "scheduler/task.h"
@@ -223,12 +225,15 @@ static int64_t do_faccessat(struct syscall *sc, int dirfd, uint64_t path, uint64
 {
     if (mode & ~(uint64_t)(R_OK | W_OK | X_OK)) return -EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+    (void)has_flags;
+    /* The real ids decide, unless AT_EACCESS: the host thread takes them as its file
+     * ids (syscalls/cred.c) and the host checks with AT_EACCESS. */
+    if (!(flags & AT_EACCESS)) cred_enter_access(sc->t->proc);
     struct hpath hp;
     int rc = hpath_get(sc->t, dirfd, path, (flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0,
                        follow_unless(flags, AT_SYMLINK_NOFOLLOW), &hp);
     if (rc) return rc;
-    if (has_flags) return host_ret(syscall(SYS_faccessat2, hp.dirfd, hp.path, (int)mode, flags));
-    return host_ret(syscall(SYS_faccessat, hp.dirfd, hp.path, (int)mode));
+    return host_ret(syscall(SYS_faccessat2, hp.dirfd, hp.path, (int)mode, flags | AT_EACCESS));
 }
 
 static int64_t sys_access(struct syscall *sc) { return do_faccessat(sc, AT_FDCWD, sc->a[0], sc->a[1], 0, false); }
@@ -530,6 +535,8 @@ static int64_t sys_truncate(struct syscall *sc)
     struct hpath hp;
     int rc = hpath_get(sc->t, AT_FDCWD, sc->a[0], PATH_MODIFY, FOLLOW, &hp);
     if (rc) return rc;
+    int64_t lr = locks_break_lease(sc->t, hp.dirfd, hp.path, O_WRONLY);   /* as an open for writing */
+    if (lr) return lr == -EWOULDBLOCK ? -EAGAIN : lr;
     if (hp.dirfd == AT_FDCWD) return host_ret(truncate(hp.path, (off_t)sc->a[1]));
     int fd = openat(hp.dirfd, hp.path, O_PATH | O_CLOEXEC);
     if (fd < 0) return -errno;

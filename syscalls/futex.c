@@ -1,13 +1,15 @@
 /* futex: waiting on a 32-bit word of guest memory. A waiter is a task blocked with
  * WAIT_FUTEX on (address space, address); wakes go in the order tasks began to wait.
- * Shared and private futexes are keyed alike: forked processes have separate copies
- * of memory, so a shared futex across processes never meets anyway. Timeouts are in
+ * A word in shared memory (MAP_SHARED, SysV shm) is keyed by its place in the shared
+ * object, as the kernel keys a shared futex by inode and offset, so that processes
+ * mapping it meet there; other words by (address space, address). Timeouts are in
  * virtual time. */
 #include "syscalls/syscall.h"
 #include "scheduler/sched.h"
 #include "scheduler/task.h"
 #include "core/det.h"
 #include "core/guest_mem.h"
+#include "core/addr_space.h"
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdlib.h>
@@ -16,15 +18,26 @@
 
 #define NS 1000000000ULL
 
+struct fkey { const void *space; uint64_t off; };
+
+static struct fkey key_of(struct addr_space *as, uint64_t addr)
+{
+    const struct vma *v = as_find(as, addr);
+    if (v && v->obj) return (struct fkey){ v->obj, v->obj_off + (addr - v->start) };
+    return (struct fkey){ as, addr };
+}
+
 /* Blocked waiters on (as, addr) matching bitset, oldest first. */
 static int waiters(struct addr_space *as, uint64_t addr, uint32_t bitset, struct task **out, int max)
 {
     int n = 0, nlive;
     struct task *const *live = sched_live(&nlive);
+    struct fkey k = key_of(as, addr);
     for (int i = 0; i < nlive && n < max; i++) {
         struct task *t = live[i];
-        if (t->state == TASK_BLOCKED && t->wait == WAIT_FUTEX && t->as == as && t->wait_addr == addr &&
-            (t->wait_bitset & bitset))
+        if (t->state != TASK_BLOCKED || t->wait != WAIT_FUTEX || !(t->wait_bitset & bitset)) continue;
+        struct fkey tk = key_of(t->as, t->wait_addr);
+        if (tk.space == k.space && tk.off == k.off)
             out[n++] = t;
     }
     /* Live tasks are in tid order: sort by when each began to wait. */

@@ -6,6 +6,7 @@
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
+#include "syscalls/ipc.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -116,6 +117,8 @@ static void forget_shared(struct addr_space *as, uint64_t start, uint64_t end)
     }
 }
 
+void mm_forget_shared(struct addr_space *as, uint64_t start, uint64_t end) { forget_shared(as, start, end); }
+
 static int remember_shared(struct addr_space *as, uint64_t start, uint64_t len, uint64_t off, int host_fd)
 {
     struct shared_file_map *n = realloc(as->shared, (as->nshared + 1) * sizeof *n);
@@ -179,7 +182,18 @@ static int64_t sys_mmap(struct syscall *sc)
     }
     int vflags = (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | (flags & MAP_ANONYMOUS);
     forget_shared(as, at, at + len);
-    int rc = as_map(as, at, len, prot, vflags, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
+    int rc;
+    if (type != MAP_PRIVATE) {
+        /* Shared memory: an object that a fork's engine maps too. Shared anonymous
+         * memory is a deleted /dev/zero file to /proc/self/maps, as on Linux. */
+        struct shm_obj *obj = shm_obj_new(len);
+        if (!obj) return -ENOMEM;
+        if (f) rc = as_map_obj(as, at, len, prot, vflags, path, off, st.st_dev, st.st_ino, obj, 0);
+        else rc = as_map_obj(as, at, len, prot, vflags, "/dev/zero (deleted)", 0, SHMEM_DEV, obj->ino, obj, 0);
+        shm_obj_put(obj);
+    } else {
+        rc = as_map(as, at, len, prot, vflags, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
+    }
     if (rc) return rc;
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
     if (f && type != MAP_PRIVATE && (rc = remember_shared(as, at, len, off, f->host_fd))) { as_unmap(as, at, len); return rc; }
@@ -237,6 +251,14 @@ static int64_t sys_mprotect(struct syscall *sc)
     return rc;
 }
 
+/* Maps [at, at+len) of a moved or grown shared mapping: the object's pages from obj_off
+ * on (as_map_obj refuses access past the object's end, SIGBUS on Linux). */
+static int map_obj_part(struct addr_space *as, uint64_t at, uint64_t len, const struct vma *keep, uint64_t obj_off)
+{
+    uint64_t off = keep->ino ? keep->offset + (obj_off - keep->obj_off) : 0;
+    return as_map_obj(as, at, len, keep->prot, keep->flags, keep->name, off, keep->dev, keep->ino, keep->obj, obj_off);
+}
+
 static int64_t sys_mremap(struct syscall *sc)
 {
     struct addr_space *as = sc->t->as;
@@ -268,12 +290,31 @@ static int64_t sys_mremap(struct syscall *sc)
             return old;
         }
         if (user_range(old, new_len) && as_range_free(as, old + old_len, new_len - old_len)) {
+            if (keep.obj) {
+                int rc = map_obj_part(as, old + old_len, new_len - old_len, &keep, keep.obj_off + (old + old_len - keep.start));
+                return rc ? rc : (int64_t)old;
+            }
             int rc = as_map(as, old + old_len, new_len - old_len, keep.prot, keep.flags, keep.name,
                             keep.ino ? keep.offset + (old + old_len - keep.start) : 0, keep.dev, keep.ino);
             return rc ? rc : (int64_t)old;
         }
         if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
         if (!(dest = as_find_free(as, new_len, as->mmap_base))) return -ENOMEM;
+    }
+    if (keep.obj) {
+        /* The pages move without copying: the destination maps the same object. */
+        struct shm_obj *obj = keep.obj;
+        shm_obj_get(obj);
+        char *name = keep.name ? strdup(keep.name) : NULL;
+        keep.name = name;
+        int rc = map_obj_part(as, dest, new_len, &keep, keep.obj_off + (old - keep.start));
+        if (!rc) {
+            forget_shared(as, old, old + old_len);
+            as_unmap(as, old, old_len);
+        }
+        free(name);
+        shm_obj_put(obj);
+        return rc ? rc : (int64_t)dest;
     }
     uint64_t copy = old_len < new_len ? old_len : new_len;
     char *buf = malloc(copy);
@@ -289,6 +330,36 @@ static int64_t sys_mremap(struct syscall *sc)
     }
     free(buf);
     return rc ? rc : (int64_t)dest;
+}
+
+/* remap_file_pages: deprecated, and emulated by Linux since 4.0 as a new mmap of the
+ * mapping's file at another offset (mm/mmap.c). Here: the shared object mapped again
+ * at pgoff. A SysV segment removed meanwhile is gone once the old pages are unmapped
+ * (its last detach), and the call fails with EIDRM, the range left unmapped, as on
+ * Linux. */
+static int64_t sys_remap_file_pages(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    uint64_t start = PAGE_DOWN(sc->a[0]), size = PAGE_DOWN(sc->a[1]), pgoff = sc->a[3];
+    if (sc->a[2] || (sc->a[4] & ~(uint64_t)MAP_NONBLOCK)) return -EINVAL;
+    if (start + size <= start) return -EINVAL;
+    if (pgoff > (UINT64_MAX >> 12) - (size >> 12)) return -EINVAL;
+    const struct vma *v = as_find(as, start);
+    if (!v || !(v->flags & MAP_SHARED) || !v->obj || start + size > v->end) return -EINVAL;
+    struct vma keep = *v;
+    struct shm_obj *obj = v->obj;
+    /* Where pgoff lies in the object: a file mapping's object starts at its file offset. */
+    uint64_t base = keep.ino && !obj->owner ? keep.offset - keep.obj_off : 0;
+    if (pgoff * PAGE_SIZE < base) return -EINVAL;
+    uint64_t off = pgoff * PAGE_SIZE - base;
+    char *name = keep.name ? strdup(keep.name) : NULL;
+    shm_obj_get(obj);
+    as_unmap(as, start, size);
+    int rc = ipc_shm_usable(obj);
+    if (!rc) rc = as_map_obj(as, start, size, keep.prot, keep.flags, name, keep.ino ? base + off : 0, keep.dev, keep.ino, obj, off);
+    free(name);
+    shm_obj_put(obj);
+    return rc;
 }
 
 /* The advice values this kernel knows (madvise_behavior_valid); others are EINVAL. */
@@ -445,6 +516,7 @@ const struct syscall_def mm_syscalls[] = {
     { SYS_munmap, "munmap", sys_munmap, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
     { SYS_mprotect, "mprotect", sys_mprotect, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_prot) }, NULL },
     { SYS_mremap, "mremap", sys_mremap, 5, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_uint), IN(fmt_mremap_flags), IN(fmt_mremap_dest) }, ret_hex },
+    { SYS_remap_file_pages, "remap_file_pages", sys_remap_file_pages, 5, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_prot), IN(fmt_uint), IN(fmt_map_flags) }, NULL },
     { SYS_madvise, "madvise", sys_madvise, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_advice) }, NULL },
     { SYS_msync, "msync", sys_msync, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_msync_flags) }, NULL },
     { SYS_mincore, "mincore", sys_mincore, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_ptr) }, NULL },

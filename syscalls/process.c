@@ -1,6 +1,6 @@
 /* Process identity and lifetime for now: exit, ids, arch_prctl, uname, limits.
- * Identity values the guest can see are fixed (pids from FIRST_PID, a fixed uname) or
- * read from the host as inputs (uid, gid). */
+ * Identity values the guest can see are fixed (pids from FIRST_PID, a fixed uname);
+ * credentials (uids, gids, capabilities) are in syscalls/cred.c. */
 #include "syscalls/syscall.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
@@ -9,6 +9,7 @@
 #include "core/cpu.h"
 #include "core/det.h"
 #include "core/guest_mem.h"
+#include "syscalls/cred.h"
 #include <asm/prctl.h>
 #include <errno.h>
 #include <sched.h>
@@ -68,129 +69,6 @@ static int64_t sys_setsid(struct syscall *sc)
     if (p->pgid == p->pid) return -EPERM;
     p->sid = p->pgid = p->pid;
     return p->sid;
-}
-
-/* ---- capabilities ----
- * Each guest process has its own three sets, first those of uniemu itself (the guest
- * runs with uniemu's credentials); capset changes the guest's sets only, by the
- * kernel's rules, never uniemu's. uniemu checks no permission by them: the host does,
- * with uniemu's own. */
-#define CAP_V1 0x19980330u
-#define CAP_V2 0x20071026u
-#define CAP_V3 0x20080522u
-struct cap_data { uint32_t effective, permitted, inheritable; };
-
-static void caps_load(struct process *p)
-{
-    if (p->caps_known) return;
-    struct { uint32_t version; int pid; } hdr = { CAP_V3, 0 };
-    struct cap_data d[2] = { { 0 } };
-    if (syscall(SYS_capget, &hdr, d) == 0) {
-        p->cap_eff = d[0].effective | (uint64_t)d[1].effective << 32;
-        p->cap_prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
-        p->cap_inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
-    }
-    p->caps_known = true;
-}
-
-uint64_t guest_cap_effective(struct process *p)
-{
-    caps_load(p);
-    return p->cap_eff;
-}
-
-/* The header's version: how many data words, or -EINVAL after writing the preferred one. */
-static int cap_words(struct syscall *sc, int *pid)
-{
-    struct { uint32_t version; int pid; } hdr;
-    if (guest_read(sc->t->as, sc->a[0], &hdr, sizeof hdr)) return -EFAULT;
-    if (hdr.version != CAP_V1 && hdr.version != CAP_V2 && hdr.version != CAP_V3) {
-        uint32_t v = CAP_V3;
-        if (guest_write(sc->t->as, sc->a[0], &v, 4)) return -EFAULT;
-        return -EINVAL;
-    }
-    *pid = hdr.pid;
-    return hdr.version == CAP_V1 ? 1 : 2;
-}
-
-static int64_t sys_capget(struct syscall *sc)
-{
-    int pid = 0, n = cap_words(sc, &pid);
-    if (!sc->a[1]) return n == -EINVAL || n > 0 ? 0 : n;
-    if (n < 0) return n;
-    if (pid < 0) return -EINVAL;
-    struct process *p = sc->t->proc;
-    if (pid && pid != p->pid) {
-        struct task *o = task_by_tid(pid);
-        if (!o || o->state == TASK_DEAD) return -ESRCH;
-        p = o->proc;
-    }
-    caps_load(p);
-    struct cap_data d[2] = {
-        { (uint32_t)p->cap_eff, (uint32_t)p->cap_prm, (uint32_t)p->cap_inh },
-        { (uint32_t)(p->cap_eff >> 32), (uint32_t)(p->cap_prm >> 32), (uint32_t)(p->cap_inh >> 32) },
-    };
-    return guest_write(sc->t->as, sc->a[1], d, (size_t)n * sizeof d[0]) ? -EFAULT : 0;
-}
-
-static int64_t sys_capset(struct syscall *sc)
-{
-    int pid = 0, n = cap_words(sc, &pid);
-    if (n < 0) return n;
-    struct process *p = sc->t->proc;
-    if (pid && pid != p->pid) return -EPERM;
-    struct cap_data d[2] = { { 0 } };
-    if (guest_read(sc->t->as, sc->a[1], d, (size_t)n * sizeof d[0])) return -EFAULT;
-    uint64_t eff = d[0].effective | (uint64_t)d[1].effective << 32;
-    uint64_t prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
-    uint64_t inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
-    caps_load(p);
-    /* Linux: no new permitted ones, effective within permitted, inheritable within the
-     * old inheritable and permitted ones. */
-    if ((prm & ~p->cap_prm) || (eff & ~prm) || (inh & ~(p->cap_inh | p->cap_prm))) return -EPERM;
-    p->cap_eff = eff; p->cap_prm = prm; p->cap_inh = inh;
-    return 0;
-}
-
-static int64_t sys_getuid(struct syscall *sc) { (void)sc; return getuid(); }
-static int64_t sys_geteuid(struct syscall *sc) { (void)sc; return geteuid(); }
-static int64_t sys_getgid(struct syscall *sc) { (void)sc; return getgid(); }
-static int64_t sys_getegid(struct syscall *sc) { (void)sc; return getegid(); }
-
-static int64_t sys_getresuid(struct syscall *sc)
-{
-    uint32_t id[3] = { getuid(), geteuid(), geteuid() };
-    for (int i = 0; i < 3; i++)
-        if (guest_write(sc->t->as, sc->a[i], &id[i], 4)) return -EFAULT;
-    return 0;
-}
-
-static int64_t sys_getresgid(struct syscall *sc)
-{
-    uint32_t id[3] = { getgid(), getegid(), getegid() };
-    for (int i = 0; i < 3; i++)
-        if (guest_write(sc->t->as, sc->a[i], &id[i], 4)) return -EFAULT;
-    return 0;
-}
-
-static int64_t sys_getgroups(struct syscall *sc)
-{
-    gid_t g[256];
-    int n = getgroups(256, g);
-    if (n < 0) return -errno;
-    int size = (int)sc->a[0];
-    if (size == 0) return n;
-    if (size < n) return -EINVAL;
-    uint32_t out[256];
-    for (int i = 0; i < n; i++) out[i] = g[i];
-    return guest_write(sc->t->as, sc->a[1], out, 4 * n) ? -EFAULT : n;
-}
-
-/* Changing identity is refused, as for an unprivileged user, unless it changes nothing. */
-static int64_t sys_setid(struct syscall *sc)
-{
-    (void)sc;
-    return -EPERM;
 }
 
 static int64_t sys_set_tid_address(struct syscall *sc)
@@ -348,6 +226,9 @@ static int64_t sys_getrandom(struct syscall *sc)
 
 static int64_t sys_prctl(struct syscall *sc)
 {
+    bool handled;
+    int64_t r = cred_prctl(sc->t->proc, (int)sc->a[0], sc->a[1], &handled);
+    if (handled) return r;
     switch ((int)sc->a[0]) {
     case PR_SET_NAME: {
         char name[16];
@@ -468,17 +349,6 @@ const struct syscall_def process_syscalls[] = {
     { SYS_getsid, "getsid", sys_getsid, 1, { IN(fmt_int) }, NULL },
     { SYS_setpgid, "setpgid", sys_setpgid, 2, { IN(fmt_int), IN(fmt_int) }, NULL },
     { SYS_setsid, "setsid", sys_setsid, 0, { { 0 } }, NULL },
-    { SYS_capget, "capget", sys_capget, 2, { IN(fmt_ptr), IN(fmt_ptr) }, NULL },
-    { SYS_capset, "capset", sys_capset, 2, { IN(fmt_ptr), IN(fmt_ptr) }, NULL },
-    { SYS_getuid, "getuid", sys_getuid, 0, { { 0 } }, NULL },
-    { SYS_geteuid, "geteuid", sys_geteuid, 0, { { 0 } }, NULL },
-    { SYS_getgid, "getgid", sys_getgid, 0, { { 0 } }, NULL },
-    { SYS_getegid, "getegid", sys_getegid, 0, { { 0 } }, NULL },
-    { SYS_getresuid, "getresuid", sys_getresuid, 3, { IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
-    { SYS_getresgid, "getresgid", sys_getresgid, 3, { IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
-    { SYS_getgroups, "getgroups", sys_getgroups, 2, { IN(fmt_int), IN(fmt_ptr) }, NULL },
-    { SYS_setuid, "setuid", sys_setid, 1, { IN(fmt_int) }, NULL },
-    { SYS_setgid, "setgid", sys_setid, 1, { IN(fmt_int) }, NULL },
     { SYS_set_tid_address, "set_tid_address", sys_set_tid_address, 1, { IN(fmt_ptr) }, NULL },
     { SYS_set_robust_list, "set_robust_list", sys_set_robust_list, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
     { SYS_get_robust_list, "get_robust_list", sys_get_robust_list, 3, { IN(fmt_int), IN(fmt_ptr), IN(fmt_ptr) }, NULL },

@@ -10,6 +10,9 @@
  *   fd/N cwd exe root                    links to what the guest's objects are
  *   mounts mountinfo                     the host's (they carry no pid)
  *   mem environ auxv ...                 EACCES; other names ENOENT
+ *   /proc/sys/kernel/{shmmax,shmall,shmmni,sem,msgmax,msgmnb,msgmni,*_next_id}
+ *   /proc/sysvipc/{shm,sem,msg}          the System V IPC model's (syscalls/ipc.c);
+ *                                        the sysctls writable by root
  *
  * Generated files are memory files filled at open from guest state only (pids, the
  * virtual CPU time, the guest's mappings and signal state), so they read the same in
@@ -19,7 +22,10 @@
  * /proc/self directory, as stat of the path does (approximation: fstatfs shows tmpfs).
  * /proc itself is the host's, but its listing shows guest pids instead of host ones. */
 #include "syscalls/procfs.h"
+#include "core/cpu.h"
 #include "syscalls/fdtable.h"
+#include "syscalls/cred.h"
+#include "syscalls/ipc.h"
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
@@ -353,7 +359,23 @@ int procfs_resolve(struct task *t, const char *abs, bool follow, struct proc_nod
         /* uniemu's kernel (uname: 6.1.0-uniemu) has no build config of its own: the
          * host's would describe another kernel (LTP reads it through zcat). */
         if (len == 9 && !strncmp(p, "config.gz", 9)) return -ENOENT;
-        pn->kind = PK_PASS;       /* cpuinfo, sys/..., and names that do not exist */
+        /* The System V IPC limits are the model's (syscalls/ipc.c), not the host's. */
+        if (ipc_proc_show(p, NULL) == 0) {
+            pn->kind = PK_FILE;
+            pn->p = t->proc;
+            pn->t = t;
+            snprintf(pn->name, sizeof pn->name, "%s", p);
+            return 0;
+        }
+        /* The guest's CPU, not the host's (core/cpu.c: the flags are its CPUID). */
+        if (len == 7 && !strncmp(p, "cpuinfo", 7) && !p[7]) {
+            pn->kind = PK_FILE;
+            pn->p = t->proc;
+            pn->t = t;
+            snprintf(pn->name, sizeof pn->name, "cpuinfo");
+            return 0;
+        }
+        pn->kind = PK_PASS;       /* sys/..., and names that do not exist */
         return 0;
     }
     p += len;
@@ -555,8 +577,7 @@ static void gen_status(FILE *out, struct task *caller, struct process *p, struct
     uint64_t ign, cgt;
     sig_sets(u, &ign, &cgt);
     int tid = u ? u->tid : p->pid;
-    gid_t groups[256];
-    int ng = getgroups(256, groups);
+    struct cred *cr = cred_of(p);
     struct rlimit rl = { 0, 0 };
     getrlimit(RLIMIT_SIGPENDING, &rl);
     int fdmax = 0;
@@ -566,9 +587,9 @@ static void gen_status(FILE *out, struct task *caller, struct process *p, struct
     while (fdsize < fdmax) fdsize *= 2;
     fprintf(out, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
             comm, u && u->fs ? u->fs->umask : 022, state_name(task_state(caller, p, u)), p->pid, tid, p->ppid);
-    fprintf(out, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t", getuid(), geteuid(), geteuid(),
-            geteuid(), getgid(), getegid(), getegid(), getegid(), fdsize);
-    for (int i = 0; i < ng; i++) fprintf(out, i ? " %u" : "%u", groups[i]);
+    fprintf(out, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t", cr->uid, cr->euid, cr->suid,
+            cr->fsuid, cr->gid, cr->egid, cr->sgid, cr->fsgid, fdsize);
+    for (int i = 0; i < cr->ngroups; i++) fprintf(out, i ? " %u" : "%u", cr->groups[i]);
     fprintf(out, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", p->pid, tid, p->pgid, p->sid);
     if (u && u->as) fprintf(out, "VmSize:\t%8llu kB\n", (unsigned long long)(vm_size(u) >> 10));
     fprintf(out, "Threads:\t%d\nSigQ:\t%d/%llu\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n"
@@ -576,6 +597,9 @@ static void gen_status(FILE *out, struct task *caller, struct process *p, struct
             live_threads(p), (u ? queued(&u->pending) : 0) + queued(&p->shared), (unsigned long long)rl.rlim_cur,
             (unsigned long long)(u ? u->pending.set : 0), (unsigned long long)p->shared.set,
             (unsigned long long)(u ? u->sigmask : 0), (unsigned long long)ign, (unsigned long long)cgt);
+    fprintf(out, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t%016llx\nCapAmb:\t%016llx\n",
+            (unsigned long long)cr->cap_inh, (unsigned long long)cr->cap_prm, (unsigned long long)cr->cap_eff,
+            (unsigned long long)cr->cap_bnd, (unsigned long long)cr->cap_amb);
 }
 
 static void gen_maps(FILE *out, struct addr_space *as)
@@ -667,6 +691,8 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
     } else if (!strcmp(n, "maps")) gen_maps(out, as);
     else if (!strcmp(n, "cmdline")) gen_cmdline(out, as);
     else if (!strcmp(n, "oom_score_adj")) fprintf(out, "%d\n", oom_adj(p));
+    else if (!strncmp(n, "sys/", 4) || !strncmp(n, "sysvipc/", 8)) ipc_proc_show(n, out);
+    else if (!strcmp(n, "cpuinfo")) cpu_cpuinfo(out, 1);   /* one CPU (GUEST_NCPUS, syscalls/process.c) */
     else if (!strcmp(n, "oom_score")) {
         int adj = oom_adj(p);
         /* Linux's badness with next to no memory in use: (1000 + adj) * 2 / 3. */
@@ -773,7 +799,8 @@ int procfs_open(struct task *t, const struct proc_node *pn, int flags, unsigned 
     case PK_FILE: {
         if (flags & O_DIRECTORY) return -ENOTDIR;
         if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
-        if (!opath && acc != O_RDONLY && strcmp(pn->name, "oom_score_adj")) return -EACCES;
+        if (!opath && acc != O_RDONLY && strcmp(pn->name, "oom_score_adj") &&
+            (strncmp(pn->name, "sys/", 4) || cred_of(t->proc)->fsuid != 0)) return -EACCES;
         size_t len = 0;
         char *data = generate(t, pn, &len);
         if (!data) return -ENOMEM;
@@ -802,7 +829,10 @@ int procfs_stat_path(struct task *t, const struct proc_node *pn, bool follow, ch
     case PK_PID_DIR: snprintf(out, n, "%s/.", self); return 0;
     case PK_FD_DIR: snprintf(out, n, "%s/fd", self); return 0;
     case PK_TASK_DIR: snprintf(out, n, "/proc/self/task"); return 0;
-    case PK_FILE: case PK_HOST_FILE: snprintf(out, n, "%s/%s", self, pn->name); return 0;
+    case PK_FILE: case PK_HOST_FILE:
+        if (!strncmp(pn->name, "sys/", 4) || !strncmp(pn->name, "sysvipc/", 8)) snprintf(out, n, "/proc/%s", pn->name);
+        else snprintf(out, n, "%s/%s", self, pn->name);
+        return 0;
     case PK_FD: case PK_CWD: case PK_EXE: case PK_ROOT:
         if (follow || *pn->tail) return procfs_follow_path(pn, out, n);
         if (pn->kind == PK_FD) {
@@ -998,6 +1028,7 @@ int64_t procfs_write(struct task *t, struct proc_file *pf, int host_fd, const ch
 {
     (void)t;
     (void)host_fd;
+    if (pf->kind == PK_FILE && !strncmp(pf->name, "sys/", 4)) return ipc_sysctl_write(pf->name, data, len);
     if (pf->kind != PK_FILE || strcmp(pf->name, "oom_score_adj")) return pf->kind == PK_FILE ? -EBADF : -EISDIR;
     /* As Linux: at most 12 bytes looked at, blanks around, a C integer (base 0). */
     char buf[13];
@@ -1033,7 +1064,10 @@ void procfs_fstat_fix(struct proc_file *pf, struct stat *st)
     case PK_PID_DIR: snprintf(path, sizeof path, "%s/.", self); break;
     case PK_FD_DIR: snprintf(path, sizeof path, "%s/fd", self); break;
     case PK_TASK_DIR: snprintf(path, sizeof path, "/proc/self/task"); break;
-    default: snprintf(path, sizeof path, "%s/%s", self, pf->name); break;
+    default:
+        if (!strncmp(pf->name, "sys/", 4) || !strncmp(pf->name, "sysvipc/", 8)) snprintf(path, sizeof path, "/proc/%s", pf->name);
+        else snprintf(path, sizeof path, "%s/%s", self, pf->name);
+        break;
     }
     struct stat s;
     if (stat(path, &s) == 0) *st = s;

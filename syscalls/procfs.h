@@ -1,7 +1,8 @@
 /* The guest's /proc (syscalls/procfs.c): every /proc/PID path names a guest process or
  * thread, answered from the guest's own state, never a host process, uniemu's own
  * memory or uniemu's host descriptors. Paths that name no process (/proc/cpuinfo,
- * /proc/sys/...) are the host's. */
+ * /proc/sys/...) are the host's, but for the System V IPC limits and /proc/sysvipc,
+ * which are the model's (syscalls/ipc.c). */
 #ifndef UNIEMU_PROCFS_H
 #define UNIEMU_PROCFS_H
 #include <limits.h>

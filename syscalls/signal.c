@@ -1,6 +1,7 @@
 /* The signal system calls: dispositions, masks, sending, waiting, the alternate stack,
  * rt_sigreturn. Delivery itself is in scheduler/signals.c. */
 #include "syscalls/syscall.h"
+#include "syscalls/cred.h"
 #include "scheduler/task.h"
 #include "scheduler/signals.h"
 #include "core/cpu.h"
@@ -113,6 +114,13 @@ static struct task *thread_of(int pid)
     return NULL;
 }
 
+/* check_kill_permission: the ids must match (or CAP_KILL); SIGCONT within a session. */
+static bool may_kill(struct process *from, struct process *to, int sig)
+{
+    if (sig == SIGCONT && from->sid == to->sid) return true;
+    return cred_may_signal(from, to);
+}
+
 static int64_t sys_kill(struct syscall *sc)
 {
     struct task *t = sc->t;
@@ -121,13 +129,17 @@ static int64_t sys_kill(struct syscall *sc)
     if (pid > 0) {
         struct task *u = thread_of(pid);
         /* A zombie still exists: signalling it succeeds and does nothing. */
-        if (!u) return process_by_pid(pid) ? 0 : -ESRCH;
+        if (!u) {
+            struct process *z = process_by_pid(pid);
+            return !z ? -ESRCH : may_kill(t->proc, z, sig) ? 0 : -EPERM;
+        }
+        if (!may_kill(t->proc, u->proc, sig)) return -EPERM;
         if (sig) sig_send_simple(u, sig, SI_USER, t->proc->pid, false);
         return 0;
     }
     /* A group (0: the caller's, -N: group N) or every process (-1) of the guest. */
     int pgid = pid == 0 ? t->proc->pgid : -pid;
-    int found = 0, n;
+    int found = 0, denied = 0, n;
     struct task *targets[MAX_KILL_TARGETS];
     struct task *const *live = sched_live(&n);
     for (int i = 0; i < n && found < MAX_KILL_TARGETS; i++) {
@@ -135,12 +147,13 @@ static int64_t sys_kill(struct syscall *sc)
         if (u->tid != u->proc->pid || u->proc->zombie) continue;
         if (pid != -1 && u->proc->pgid != pgid) continue;
         if (pid == -1 && u->proc == t->proc) continue;
+        if (!may_kill(t->proc, u->proc, sig)) { denied++; continue; }
         targets[found++] = u;
     }
     for (int i = 0; i < found; i++)
         if (sig) sig_send_simple(targets[i], sig, SI_USER, t->proc->pid, false);
     if (pid == -1) { if (sig) sig_send_simple(t, sig, SI_USER, t->proc->pid, false); return 0; }
-    return found ? 0 : -ESRCH;
+    return found ? 0 : denied ? -EPERM : -ESRCH;
 }
 
 static int64_t sys_tkill(struct syscall *sc)

@@ -45,7 +45,8 @@ struct syscall_def {
 /* Each family's table, terminated by a row with name NULL. */
 extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[],
     process_syscalls[], time_syscalls[], signal_syscalls[], poll_syscalls[], clone_syscalls[],
-    futex_syscalls[], pipe_syscalls[], timer_syscalls[];
+    futex_syscalls[], pipe_syscalls[], timer_syscalls[], cred_syscalls[], locks_syscalls[];
+extern const struct syscall_def ipc_syscalls[];
 
 void syscalls_init(void);
 /* The name of a system call number, or NULL. */
@@ -67,6 +68,9 @@ void syscall_abandon(struct task *t);
 struct addr_space;
 /* Writes shared file mappings in [start, end) back to their files (at msync, munmap, exit). */
 void mm_writeback(struct addr_space *as, uint64_t start, uint64_t end);
+/* Forgets the shared file mappings in [start, end) after writing them back (a mapping
+ * replaces them: mmap, shmat). */
+void mm_forget_shared(struct addr_space *as, uint64_t start, uint64_t end);
 
 /* The strace-style log: NULL when off. */
 extern FILE *strace_out;

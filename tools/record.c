@@ -641,7 +641,10 @@ bool rec_is_external(struct syscall *sc)
         return fd_external(t, fd0);
     case SYS_fcntl: {
         int cmd = (int)sc->a[1];
-        bool table_only = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD || cmd == F_SETFD;
+        /* Locks are uniemu's own (syscalls/locks.c), not the host's. */
+        bool table_only = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD || cmd == F_SETFD ||
+                          cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_GETLK ||
+                          cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW || cmd == F_SETLEASE || cmd == F_GETLEASE;
         return !table_only && fd_external(t, fd0);
     }
     case SYS_sendfile: return fd_external(t, fd0) || fd_external(t, (int)sc->a[1]);
@@ -783,7 +786,12 @@ static void replay_call(struct syscall *sc, int64_t (*fn)(struct syscall *))
                    sc->nr == SYS_sendfile;
     if (writing && ret == -EPIPE) sig_send_simple(t, SIGPIPE, SI_USER, t->proc->pid, true);   /* as the handler did */
     if (sc->nr == SYS_mmap && ret >= 0 && (uint64_t)ret < TASK_SIZE_64) {
-        as_map(t->as, (uint64_t)ret, PAGE_UP(sc->a[1]), (int)sc->a[2], MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, 0, 0);
+        /* A MAP_SHARED file mapping is shared memory, as in the record: a fork shares it. */
+        uint64_t len = PAGE_UP(sc->a[1]);
+        struct shm_obj *obj = (sc->a[3] & 3) != MAP_PRIVATE ? shm_obj_new(len) : NULL;
+        if (obj) as_map_obj(t->as, (uint64_t)ret, len, (int)sc->a[2], MAP_SHARED, NULL, 0, 0, 0, obj, 0);
+        else as_map(t->as, (uint64_t)ret, len, (int)sc->a[2], MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, 0, 0);
+        shm_obj_put(obj);
     }
     uint64_t n = get_var(&replay);
     for (uint64_t i = 0; i < n && !replay.bad; i++) {
