@@ -221,6 +221,7 @@ int as_map(struct addr_space *as, uint64_t start, uint64_t len, int prot, int fl
     int rc = as_unmap(as, start, len);
     if (rc) return rc;
     if (uc_mem_map(as->uc, start, len, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
+    if (ino && (prot & PROT_WRITE) && !(flags & (MAP_SHARED | MAP_ANONYMOUS))) flags |= VMA_ACCOUNT;
     struct vma v = { start, start + len, prot, flags, offset, dev, ino, name ? strdup(name) : NULL };
     size_t i = first_above(as, start);
     if ((rc = insert_at(as, i, &v))) {
@@ -244,6 +245,7 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
         if (uc_mem_protect(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
         if ((v->prot ^ prot) & PROT_EXEC) cpu_flush_code(as, v->start, v->end);
         v->prot = prot;
+        if (v->ino && (prot & PROT_WRITE) && !(v->flags & (MAP_SHARED | MAP_ANONYMOUS))) v->flags |= VMA_ACCOUNT;
     }
     /* uc_mem_protect leaves the engine's TLB as it was: a page made PROT_NONE stayed
      * readable through it (tests/guest/fault_exec.c). tlb_flush drops only the TLB,

@@ -7,7 +7,10 @@
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
+#include "core/det.h"
 #include <errno.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -171,6 +174,10 @@ static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int 
     }
     struct open_file *f = file_new(hd, path);
     if (!f) { close(hd); return -ENOMEM; }
+    struct stat st;
+    if (fstat(hd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+        (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
+        f->random_dev = true;
     int fd = fd_install(t, f, flags & O_CLOEXEC, 0);
     file_put(f);
     return fd;
@@ -255,6 +262,21 @@ static int64_t sys_fcntl(struct syscall *sc)
 
 /* ---- read and write ---- */
 
+/* A read of /dev/random or /dev/urandom: the seed's bytes. */
+static int64_t random_into_guest(struct task *t, uint64_t buf, size_t count)
+{
+    if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
+    unsigned char tmp[4096];
+    size_t done = 0;
+    while (done < count) {
+        size_t n = count - done < sizeof tmp ? count - done : sizeof tmp;
+        det_random(tmp, n);
+        if (guest_write(t->as, buf + done, tmp, n)) return done ? (int64_t)done : -EFAULT;
+        done += n;
+    }
+    return (int64_t)done;
+}
+
 static int64_t read_into_guest(struct task *t, int hfd, uint64_t buf, size_t count, int64_t off)
 {
     if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
@@ -312,6 +334,7 @@ static int64_t sys_read(struct syscall *sc)
     struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
     if (!f) return -EBADF;
     if (f->sigfd) return signalfd_read(sc->t, f, sc->a[1], sc->a[2]);
+    if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);
     int64_t n = read_into_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
     return f->internal ? internal_read_result(sc->t, f, n) : n;
 }
@@ -348,6 +371,8 @@ static int64_t sys_pread64(struct syscall *sc)
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
     if ((int64_t)sc->a[3] < 0) return -EINVAL;
+    struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
+    if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);   /* offsets do not matter */
     return read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
 }
 
@@ -413,6 +438,16 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
     if (guest_read(t->as, sc->a[1], iov, iovcnt * sizeof iov[0])) return -EFAULT;
     struct open_file *f = fd_get(t, (int)sc->a[0]);
     if (f->internal && off < 0) return internal_iov(t, f, iov, iovcnt, writing);
+    if (f->random_dev && !writing) {
+        int64_t total = 0;
+        for (uint64_t i = 0; i < iovcnt; i++) {
+            if (!iov[i].iov_len) continue;
+            int64_t n = random_into_guest(t, (uint64_t)iov[i].iov_base, iov[i].iov_len);
+            if (n < 0) return total ? total : n;
+            total += n;
+        }
+        return total;
+    }
     struct proc_file *pf = writing ? procfs_file(hfd) : NULL;
     if (pf) {   /* one value, gathered from all the buffers */
         size_t total = 0;
