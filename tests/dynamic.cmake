@@ -65,3 +65,10 @@ dyn_test(python3_c ARGS /usr/bin/python3 -c "print(sum(range(10 ** 5)))")
 dyn_test(python3_threads ARGS /usr/bin/python3 ${S}/python_threads.py)
 dyn_test(python3_subprocess ARGS /usr/bin/python3 ${S}/python_subprocess.py ${D}/lsdir)
 dyn_test(make_n CWD_TMP ARGS /bin/bash ${S}/make_n.sh)
+
+# A threaded python3 program's interleaving is the seed's (tests/sched_check.py).
+if(EXISTS /usr/bin/python3)
+  add_test(NAME sched.python3_threads_seed COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/sched_check.py
+    --uniemu $<TARGET_FILE:uniemu> --seeds 5 outputs /usr/bin/python3 ${S}/python_race.py)
+  set_tests_properties(sched.python3_threads_seed PROPERTIES LABELS "sched;dynamic" TIMEOUT 300)
+endif()
