@@ -279,6 +279,7 @@ static int64_t random_into_guest(struct task *t, uint64_t buf, size_t count)
 
 static int64_t read_into_guest(struct task *t, int hfd, uint64_t buf, size_t count, int64_t off)
 {
+    procfs_before_read(t, hfd, off);
     if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
     size_t chunk = count < IO_CHUNK ? count : IO_CHUNK;
     char *tmp = malloc(chunk ? chunk : 1);
@@ -503,6 +504,7 @@ static int64_t sys_sendfile(struct syscall *sc)
     off_t off;
     if (sc->a[2] && guest_read(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;
     size_t count = sc->a[3] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[3];
+    procfs_before_read(t, in, sc->a[2] ? off : -1);
     ssize_t n = sendfile(out, in, sc->a[2] ? &off : NULL, count);
     if (n < 0) return -errno;
     if (sc->a[2] && guest_write(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;

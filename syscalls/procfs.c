@@ -994,6 +994,31 @@ int64_t procfs_lseek(struct proc_file *pf, int64_t off, int whence)
 
 /* ---- writing ---- */
 
+void procfs_before_read(struct task *caller, int host_fd, int64_t off)
+{
+    if (!nfiles) return;
+    struct proc_file *pf = procfs_file(host_fd);
+    if (!pf || pf->kind != PK_FILE || !strcmp(pf->name, "oom_score_adj")) return;
+    if ((off >= 0 ? off : lseek(host_fd, 0, SEEK_CUR)) != 0) return;
+    struct process *p = process_by_pid(pf->pid);
+    if (!p) return;                      /* gone: what the open made stays */
+    struct proc_node pn = { .kind = PK_FILE, .p = p, .thread = pf->thread };
+    pn.t = pf->thread ? thread_of(p, pf->tid) : live_thread(p);
+    if (pf->thread && !pn.t) return;
+    snprintf(pn.name, sizeof pn.name, "%s", pf->name);
+    size_t len = 0;
+    char *data = generate(caller, &pn, &len);
+    if (!data) return;
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", host_fd);
+    int w = open(link, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (w >= 0) {
+        if (len && write(w, data, len) < 0) { /* keep what the open made */ }
+        close(w);
+    }
+    free(data);
+}
+
 int64_t procfs_write(struct task *t, struct proc_file *pf, int host_fd, const char *data, size_t len)
 {
     (void)t;
