@@ -45,7 +45,7 @@ struct syscall_def {
 /* Each family's table, terminated by a row with name NULL. */
 extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[],
     process_syscalls[], time_syscalls[], signal_syscalls[], poll_syscalls[], clone_syscalls[],
-    futex_syscalls[], pipe_syscalls[], timer_syscalls[], rseq_syscalls[];
+    futex_syscalls[], pipe_syscalls[], timer_syscalls[], rseq_syscalls[], socket_syscalls[];
 /* Before a task goes back to the guest: its rseq fields, and the abort of a critical
  * section it was preempted (or is about to get a signal) in. (syscalls/rseq.c) */
 void rseq_resume(struct task *t, bool signal_pending);
