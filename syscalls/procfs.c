@@ -20,6 +20,8 @@
  * /proc itself is the host's, but its listing shows guest pids instead of host ones. */
 #include "syscalls/procfs.h"
 #include "syscalls/fdtable.h"
+#include "syscalls/machine.h"
+#include "core/det.h"
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
@@ -158,7 +160,7 @@ struct proc_file {
     enum proc_kind kind;          /* PK_PID_DIR, PK_FD_DIR, PK_TASK_DIR, PK_FILE; PK_PASS: /proc */
     int pid, tid;                 /* the process, and the thread the directory or file is of */
     bool thread;
-    char name[32];
+    char name[48];
     char path[PATH_MAX];          /* canonical guest path, as readlink of fd/N shows it */
     char *list;                   /* a directory's listing (dirent64 records) */
     size_t len, pos;
@@ -218,6 +220,14 @@ void procfs_register_proc_root(int host_fd) { register_file(host_fd, PK_PASS, NU
 const char *procfs_file_path(const struct proc_file *pf) { return pf->path; }
 bool procfs_file_is_dir(const struct proc_file *pf) { return pf->kind != PK_FILE; }
 
+static bool in_list(const char *const *l, const char *s, size_t len);
+
+/* The CPU count libc reads from /sys (glibc's sysconf(_SC_NPROCESSORS_ONLN)): the
+ * emulated machine's, as sched_getaffinity says. Made in gen_global. */
+static const char *const sys_names[] = {
+    "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present", NULL,
+};
+
 int procfs_guest_path(struct task *t, int gdirfd, const char *path, char out[PATH_MAX])
 {
     char joined[PATH_MAX * 2];
@@ -247,7 +257,7 @@ int procfs_guest_path(struct task *t, int gdirfd, const char *path, char out[PAT
     }
     normalize(joined, out, PATH_MAX);
     dev_fd_alias(out);
-    return in_proc(out) ? 1 : 0;
+    return in_proc(out) || in_list(sys_names, out, strlen(out)) ? 1 : 0;
 }
 
 int procfs_host_check(struct task *t, int hdirfd, const char *hpath, bool nofollow, char out[PATH_MAX])
@@ -303,6 +313,20 @@ static const char *const gen_names[] = {
     "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", NULL,
 };
 static const char *const host_names[] = { "mountinfo", "mounts", NULL };
+/* Relative to /proc; generated in gen_global under the name "/" + the path. */
+static const char *const global_names[] = {
+    "meminfo", "stat", "uptime", "loadavg", "version", "sys/kernel/osrelease", "sys/kernel/ostype",
+    "sys/kernel/hostname", "sys/kernel/domainname", "sys/kernel/version", "sys/kernel/pid_max",
+    "sys/kernel/random/boot_id", "sys/kernel/random/uuid", "sys/kernel/random/entropy_avail",
+    "sys/kernel/random/poolsize", NULL,
+};
+/* The host's live state with no model here (first path component). */
+static const char *const host_state_names[] = {
+    "interrupts", "vmstat", "zoneinfo", "diskstats", "partitions", "softirqs", "schedstat", "buddyinfo",
+    "slabinfo", "kallsyms", "modules", "kmsg", "timer_list", "pressure", "sched_debug", "vmallocinfo",
+    "pagetypeinfo", "iomem", "ioports", "locks", "key-users", "keys", "kpagecount", "kpageflags",
+    "kpagecgroup", "kcore", "sysrq-trigger", "net", "swaps", "crypto", "dma", "misc", "mtrr", NULL,
+};
 /* Real entries the model does not give the guest. */
 static const char *const refused_names[] = {
     "mem", "environ", "auxv", "pagemap", "smaps", "smaps_rollup", "numa_maps", "syscall", "stack",
@@ -324,6 +348,13 @@ int procfs_resolve(struct task *t, const char *abs, bool follow, struct proc_nod
     memset(pn, 0, sizeof *pn);
     pn->tail = "";
     snprintf(pn->path, sizeof pn->path, "%s", abs);
+    if (in_list(sys_names, abs, strlen(abs))) {
+        pn->kind = PK_FILE;
+        pn->p = t->proc;
+        pn->t = t;
+        snprintf(pn->name, sizeof pn->name, "%s", abs);
+        return 0;
+    }
     const char *p = abs + 5;
     if (*p == 0) { pn->kind = PK_PASS; return 0; }
     p++;
@@ -353,6 +384,17 @@ int procfs_resolve(struct task *t, const char *abs, bool follow, struct proc_nod
         /* uniemu's kernel (uname: 6.1.0-uniemu) has no build config of its own: the
          * host's would describe another kernel (LTP reads it through zcat). */
         if (len == 9 && !strncmp(p, "config.gz", 9)) return -ENOENT;
+        /* The machine-wide files: the emulated machine's, made from its model
+         * (syscalls/machine.h) and the virtual clock; those that would show the host's
+         * live state and have no model here are absent. */
+        if (in_list(global_names, p, strlen(p))) {
+            pn->kind = PK_FILE;
+            pn->p = t->proc;
+            pn->t = t;
+            snprintf(pn->name, sizeof pn->name, "/%s", p);
+            return 0;
+        }
+        if (in_list(host_state_names, p, len)) return -ENOENT;
         pn->kind = PK_PASS;       /* cpuinfo, sys/..., and names that do not exist */
         return 0;
     }
@@ -646,6 +688,74 @@ static void gen_cmdline(FILE *out, struct addr_space *as)
     free(m);
 }
 
+/* A random UUID in the kernel's text form, from the guest's random stream. */
+static void put_uuid(FILE *out, const unsigned char r[16])
+{
+    unsigned char u[16];
+    memcpy(u, r, 16);
+    u[6] = (u[6] & 0x0f) | 0x40;   /* version 4 */
+    u[8] = (u[8] & 0x3f) | 0x80;   /* the RFC 4122 variant */
+    for (int i = 0; i < 16; i++) fprintf(out, "%02x%s", u[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+    fputc('\n', out);
+}
+
+static void gen_global(FILE *out, const char *n)
+{
+    uint64_t mono = det_monotonic_ns(), busy = det_insns();
+    uint64_t idle = mono > busy ? mono - busy : 0;
+    if (!strcmp(n, "/meminfo")) {
+        const struct { const char *k; uint64_t kb; } rows[] = {
+            { "MemTotal:", GUEST_MEM_BYTES >> 10 }, { "MemFree:", GUEST_FREE_BYTES >> 10 },
+            { "MemAvailable:", GUEST_FREE_BYTES >> 10 }, { "Buffers:", 0 }, { "Cached:", 0 }, { "SwapCached:", 0 },
+            { "Active:", 0 }, { "Inactive:", 0 }, { "SwapTotal:", 0 }, { "SwapFree:", 0 }, { "Dirty:", 0 },
+            { "Writeback:", 0 }, { "AnonPages:", 0 }, { "Mapped:", 0 }, { "Shmem:", 0 }, { "Slab:", 0 },
+            { "CommitLimit:", GUEST_FREE_BYTES >> 10 }, { "Committed_AS:", 0 }, { "VmallocTotal:", 34359738367ULL },
+            { "HugePages_Total:", 0 }, { "HugePages_Free:", 0 }, { "Hugepagesize:", 2048 },
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            if (!strncmp(rows[i].k, "HugePages_", 10)) fprintf(out, "%-16s%8llu\n", rows[i].k, (unsigned long long)rows[i].kb);
+            else fprintf(out, "%-16s%8llu kB\n", rows[i].k, (unsigned long long)rows[i].kb);
+        }
+    } else if (!strcmp(n, "/stat")) {
+        /* USER_HZ ticks: the guest's instructions as user time, the rest idle. */
+        unsigned long long u = busy / 10000000, i = idle / 10000000;
+        fprintf(out, "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 %llu 0 0 %llu 0 0 0 0 0 0\n", u, i, u, i);
+        fprintf(out, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
+                (unsigned long long)(DET_EPOCH_SEC - (long long)((mono - det_now_ns()) / 1000000000ULL)), ntasks);
+        fprintf(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
+    } else if (!strcmp(n, "/uptime")) {
+        fprintf(out, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(mono / 1000000000ULL),
+                (unsigned long long)(mono / 10000000ULL % 100), (unsigned long long)(idle / 1000000000ULL),
+                (unsigned long long)(idle / 10000000ULL % 100));
+    } else if (!strcmp(n, "/loadavg")) {
+        int live = 0;
+        for (int k = 0; k < ntasks; k++) live += all_tasks[k]->state != TASK_DEAD;
+        fprintf(out, "0.00 0.00 0.00 1/%d %d\n", live, ntasks ? all_tasks[ntasks - 1]->tid : 0);
+    } else if (!strcmp(n, "/version")) {
+        fprintf(out, "%s version %s (uniemu@%s) (uniemu) %s\n", GUEST_SYSNAME, GUEST_RELEASE, GUEST_NODENAME, GUEST_VERSION);
+    } else if (!strcmp(n, "/sys/kernel/osrelease")) fprintf(out, "%s\n", GUEST_RELEASE);
+    else if (!strcmp(n, "/sys/kernel/ostype")) fprintf(out, "%s\n", GUEST_SYSNAME);
+    else if (!strcmp(n, "/sys/kernel/hostname")) fprintf(out, "%s\n", GUEST_NODENAME);
+    else if (!strcmp(n, "/sys/kernel/domainname")) fprintf(out, "%s\n", GUEST_DOMAINNAME);
+    else if (!strcmp(n, "/sys/kernel/version")) fprintf(out, "%s\n", GUEST_VERSION);
+    else if (!strcmp(n, "/sys/kernel/pid_max")) fprintf(out, "%d\n", GUEST_PID_MAX);
+    else if (!strncmp(n, "/sys/devices/system/cpu/", 24)) {
+        if (GUEST_NCPUS == 1) fprintf(out, "0\n");
+        else fprintf(out, "0-%d\n", GUEST_NCPUS - 1);
+    }
+    else if (!strcmp(n, "/sys/kernel/random/entropy_avail") || !strcmp(n, "/sys/kernel/random/poolsize")) fprintf(out, "256\n");
+    else if (!strcmp(n, "/sys/kernel/random/uuid")) {
+        unsigned char r[16];
+        det_random(r, sizeof r);
+        put_uuid(out, r);
+    } else if (!strcmp(n, "/sys/kernel/random/boot_id")) {
+        static unsigned char boot[16];   /* one per run: drawn when first read */
+        static bool drawn;
+        if (!drawn) { det_random(boot, sizeof boot); drawn = true; }
+        put_uuid(out, boot);
+    }
+}
+
 static char *generate(struct task *caller, const struct proc_node *pn, size_t *len)
 {
     char *buf = NULL;
@@ -655,7 +765,8 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
     struct task *u = pn->t;
     struct addr_space *as = u ? u->as : NULL;
     const char *n = pn->name;
-    if (!strcmp(n, "stat")) gen_stat(out, caller, p, u);
+    if (n[0] == '/') gen_global(out, n);
+    else if (!strcmp(n, "stat")) gen_stat(out, caller, p, u);
     else if (!strcmp(n, "status")) gen_status(out, caller, p, u);
     else if (!strcmp(n, "statm")) {
         unsigned long long pages = (unsigned long long)(vm_size(u) / PAGE_SIZE);
@@ -802,7 +913,11 @@ int procfs_stat_path(struct task *t, const struct proc_node *pn, bool follow, ch
     case PK_PID_DIR: snprintf(out, n, "%s/.", self); return 0;
     case PK_FD_DIR: snprintf(out, n, "%s/fd", self); return 0;
     case PK_TASK_DIR: snprintf(out, n, "/proc/self/task"); return 0;
-    case PK_FILE: case PK_HOST_FILE: snprintf(out, n, "%s/%s", self, pn->name); return 0;
+    case PK_FILE: case PK_HOST_FILE:
+        if (!strncmp(pn->name, "/sys/", 5)) snprintf(out, n, "%s", pn->name);
+        else if (pn->name[0] == '/') snprintf(out, n, "/proc%s", pn->name);   /* a machine-wide file */
+        else snprintf(out, n, "%s/%s", self, pn->name);
+        return 0;
     case PK_FD: case PK_CWD: case PK_EXE: case PK_ROOT:
         if (follow || *pn->tail) return procfs_follow_path(pn, out, n);
         if (pn->kind == PK_FD) {

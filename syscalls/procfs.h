@@ -33,7 +33,7 @@ struct proc_node {
     struct task *t;          /* the thread named, or a live thread of p; NULL: a zombie */
     bool thread;             /* named as a thread (task/TID, thread-self) */
     int fd;                  /* PK_FD: the guest descriptor */
-    char name[32];           /* PK_FILE, PK_HOST_FILE: the entry */
+    char name[48];           /* PK_FILE, PK_HOST_FILE: the entry ("/" + a path: machine-wide) */
     const char *tail;        /* the links: "" or "/rest" to follow past them */
     char link[64];           /* PK_SELF_LINK: its target ("1000", "1000/task/1001") */
     char path[PATH_MAX];     /* the canonical guest path (for the tail, a copy) */
