@@ -69,6 +69,10 @@ struct addr_space *as_clone(struct addr_space *src)
     as->brk_cur = src->brk_cur;
     as->mmap_base = src->mmap_base;
     as->stack_top = src->stack_top;
+    memcpy(as->saved_auxv, src->saved_auxv, sizeof as->saved_auxv);
+    as->saved_auxv_words = src->saved_auxv_words;
+    as->env_start = src->env_start;
+    as->env_end = src->env_end;
     as->brk_random = src->brk_random;
     as->vmas = calloc(src->nvmas ? src->nvmas : 1, sizeof *as->vmas);
     if (!as->vmas) goto fail;

@@ -52,6 +52,11 @@ struct addr_space {
     uint64_t mmap_base;      /* anonymous mmaps grow down from below here */
     uint64_t stack_top;      /* the initial stack ends here */
     uint64_t brk_random;     /* added to the start of brk */
+    /* What exec put on the stack, as the kernel's mm keeps it for /proc/PID/auxv and
+     * environ: the aux vector (pairs, AT_NULL last) and where the environment lies. */
+    uint64_t saved_auxv[64];
+    size_t saved_auxv_words;
+    uint64_t env_start, env_end;
     int refs;
     struct shared_file_map *shared;
     size_t nshared;

@@ -298,6 +298,8 @@ uint64_t elf_build_stack(struct addr_space *as, struct loaded_program *lp, char 
     for (size_t i = 0; i < argc; i++) { size_t n = strlen(argv[i]) + 1; guest_poke(as, at, argv[i], n); argv_at[i] = at; at += n; }
     for (size_t i = 0; i < envc; i++) { size_t n = strlen(envp[i]) + 1; guest_poke(as, at, envp[i], n); envp_at[i] = at; at += n; }
     uint64_t execfn_at = at;
+    as->env_start = envc ? envp_at[0] : at;
+    as->env_end = at;
     guest_poke(as, at, execfn, strlen(execfn) + 1);
 
     p &= ~15ULL;
@@ -338,6 +340,9 @@ uint64_t elf_build_stack(struct addr_space *as, struct loaded_program *lp, char 
         { AT_NULL, 0 },
     };
     size_t nauxv = sizeof auxv / sizeof auxv[0];
+    _Static_assert(sizeof auxv <= sizeof as->saved_auxv, "saved_auxv holds the aux vector");
+    memcpy(as->saved_auxv, auxv, sizeof auxv);
+    as->saved_auxv_words = 2 * nauxv;
     size_t items = 1 + argc + 1 + envc + 1 + 2 * nauxv;
     uint64_t sp = (p - items * 8) & ~15ULL;
     uint64_t w = sp;

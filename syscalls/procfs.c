@@ -5,11 +5,12 @@
  * descriptors out of the guest's reach. What the model answers:
  *
  *   stat status statm cmdline comm maps oom_score oom_score_adj   generated, read-only
+ *   auxv environ                         what exec left (core/addr_space.h keeps it)
  *                                        (oom_score_adj is writable: kept per process)
  *   fd/ task/                            listings of the guest's fds and tids
  *   fd/N cwd exe root                    links to what the guest's objects are
  *   mounts mountinfo                     the host's (they carry no pid)
- *   mem environ auxv ...                 EACCES; other names ENOENT
+ *   mem pagemap ...                      EACCES; other names ENOENT
  *
  * Generated files are memory files filled at open from guest state only (pids, the
  * virtual CPU time, the guest's mappings and signal state), so they read the same in
@@ -310,7 +311,7 @@ static struct task *thread_of(struct process *p, long tid)
 }
 
 static const char *const gen_names[] = {
-    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", NULL,
+    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", "auxv", "environ", NULL,
 };
 static const char *const host_names[] = { "mountinfo", "mounts", NULL };
 /* Relative to /proc; generated in gen_global under the name "/" + the path. */
@@ -329,7 +330,7 @@ static const char *const host_state_names[] = {
 };
 /* Real entries the model does not give the guest. */
 static const char *const refused_names[] = {
-    "mem", "environ", "auxv", "pagemap", "smaps", "smaps_rollup", "numa_maps", "syscall", "stack",
+    "mem", "pagemap", "smaps", "smaps_rollup", "numa_maps", "syscall", "stack",
     "wchan", "io", "limits", "sched", "schedstat", "personality", "fdinfo", "ns", "attr", "map_files",
     "coredump_filter", "loginuid", "sessionid", "cgroup", "cpuset", "mountstats", "net", "setgroups",
     "uid_map", "gid_map", "projid_map", "timerslack_ns", "clear_refs", "autogroup", "timers", "arch_status",
@@ -777,6 +778,14 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
         fprintf(out, "%s\n", comm);
     } else if (!strcmp(n, "maps")) gen_maps(out, as);
     else if (!strcmp(n, "cmdline")) gen_cmdline(out, as);
+    else if (!strcmp(n, "auxv") && as) fwrite(as->saved_auxv, 8, as->saved_auxv_words, out);
+    else if (!strcmp(n, "environ") && as && as->env_end > as->env_start && as->env_end - as->env_start <= (4u << 20)) {
+        /* As Linux: the bytes where exec put the environment, as they are now. */
+        size_t len = as->env_end - as->env_start;
+        char *e = malloc(len);
+        if (e && guest_read(as, as->env_start, e, len) == 0) fwrite(e, 1, len, out);
+        free(e);
+    }
     else if (!strcmp(n, "oom_score_adj")) fprintf(out, "%d\n", oom_adj(p));
     else if (!strcmp(n, "oom_score")) {
         int adj = oom_adj(p);
