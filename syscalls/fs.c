@@ -563,6 +563,15 @@ static int64_t sys_fdatasync(struct syscall *sc)
     return fdatasync(hfd) < 0 ? -errno : 0;
 }
 
+static void fmt_fadvice(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const char *const names[] = { "POSIX_FADV_NORMAL", "POSIX_FADV_RANDOM", "POSIX_FADV_SEQUENTIAL",
+                                         "POSIX_FADV_WILLNEED", "POSIX_FADV_DONTNEED", "POSIX_FADV_NOREUSE" };
+    int v = (int)sc->a[i];
+    if (v >= 0 && v < 6) sb_puts(sb, names[v]);
+    else sb_printf(sb, "%d", v);
+}
+
 static int64_t sys_fadvise64(struct syscall *sc)
 {
     return fd_host(sc->t, (int)sc->a[0]) < 0 ? -EBADF : 0;
@@ -729,6 +738,6 @@ const struct syscall_def fs_syscalls[] = {
     { SYS_ftruncate, "ftruncate", sys_ftruncate, 2, { IN(fmt_fd), IN(fmt_int) }, NULL },
     { SYS_fsync, "fsync", sys_fsync, 1, { IN(fmt_fd) }, NULL },
     { SYS_fdatasync, "fdatasync", sys_fdatasync, 1, { IN(fmt_fd) }, NULL },
-    { SYS_fadvise64, "fadvise64", sys_fadvise64, 4, { IN(fmt_fd), IN(fmt_int), IN(fmt_int), IN(fmt_int) }, NULL },
+    { SYS_fadvise64, "fadvise64", sys_fadvise64, 4, { IN(fmt_fd), IN(fmt_int), IN(fmt_int), IN(fmt_fadvice) }, NULL },
     { 0, NULL, NULL, 0, { { 0 } }, NULL },
 };

@@ -72,3 +72,9 @@ if(EXISTS /usr/bin/python3)
     --uniemu $<TARGET_FILE:uniemu> --seeds 5 outputs /usr/bin/python3 ${S}/python_race.py)
   set_tests_properties(sched.python3_threads_seed PROPERTIES LABELS "sched;dynamic" TIMEOUT 300)
 endif()
+
+# The dynamic loader's system calls, line by line against strace natively: from the
+# first brk to the end, the seed's getrandom bytes aside.
+add_test(NAME uniemu.strace.vs_native_dynamic COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/strace_vs_native.py
+  --uniemu $<TARGET_FILE:uniemu> --from ^brk --ignore ^getrandom -- /bin/cat ${D}/words.txt)
+set_tests_properties(uniemu.strace.vs_native_dynamic PROPERTIES LABELS "strace;dynamic" TIMEOUT ${UNIEMU_TEST_TIMEOUT})
