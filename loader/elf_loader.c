@@ -219,7 +219,10 @@ int elf_load(struct addr_space *as, const char *path, const char *abs_path, cons
     if (prog.eh.e_type == ET_DYN && dynamic) {
         /* A PIE with an interpreter goes at ELF_ET_DYN_BASE (ASLR off), aligned to its
          * largest segment alignment. */
-        uint64_t base = ELF_ET_DYN_BASE & ~(prog.max_align - 1);
+        uint64_t base = ELF_ET_DYN_BASE;
+        /* --aslr: arch_mmap_rnd()'s 28 bits of pages, as Linux adds to the base. */
+        if (as_aslr) base += (det_layout_random() % (1ULL << 28)) << 12;
+        base &= ~(prog.max_align - 1);
         bias = PAGE_DOWN(base - prog.first_vaddr);
         if (prog.hi + bias > as->mmap_base || !as_range_free(as, prog.lo + bias, prog.hi - prog.lo)) {
             fail(err, errlen, "%s: program too large", path); goto out;
