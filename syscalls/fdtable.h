@@ -26,6 +26,8 @@ struct open_file {
     /* /dev/random or /dev/urandom (any name for char devices 1:8 and 1:9): reads give
      * the seed's random bytes, as getrandom does, never the host's. */
     bool random_dev;
+    /* A socket (so far only socketpair's AF_UNIX ends, internal like a pipe). */
+    bool sock;
     uint64_t ino;        /* internal files: the inode number the guest sees */
     uint64_t sigfd_mask;
 };

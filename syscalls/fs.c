@@ -599,6 +599,13 @@ static int64_t sys_ioctl(struct syscall *sc)
     }
     memset(&u, 0, sizeof u);
     if (in && guest_read(t->as, sc->a[2], &u, in)) return -EFAULT;
+    struct open_file *f = fd_get(t, (int)sc->a[0]);
+    if (req == FIONBIO && f->internal) {
+        /* A pipe's or socketpair's host descriptor never blocks: the guest's mode is
+         * kept apart (as fcntl's F_SETFL does). */
+        f->guest_nonblock = u.i != 0;
+        return 0;
+    }
     if (ioctl(hfd, req, &u) < 0) return -errno;
     if (out && guest_write(t->as, sc->a[2], &u, out)) return -EFAULT;
     return 0;

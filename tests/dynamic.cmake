@@ -63,6 +63,7 @@ dyn_test(perl_e ARGS /usr/bin/perl -e "print join(q(,), map { $_ * $_ } 1..5), q
 dyn_test(python3 ARGS /usr/bin/python3 ${S}/python_basic.py ${D}/words.txt)
 dyn_test(python3_c ARGS /usr/bin/python3 -c "print(sum(range(10 ** 5)))")
 dyn_test(python3_threads ARGS /usr/bin/python3 ${S}/python_threads.py)
+dyn_test(python3_asyncio ARGS /usr/bin/python3 ${S}/python_asyncio.py)
 dyn_test(python3_subprocess ARGS /usr/bin/python3 ${S}/python_subprocess.py ${D}/lsdir)
 dyn_test(make_n CWD_TMP ARGS /bin/bash ${S}/make_n.sh)
 
