@@ -127,6 +127,10 @@ struct addr_space *as_clone(struct addr_space *src)
     as->brk_cur = src->brk_cur;
     as->mmap_base = src->mmap_base;
     as->stack_top = src->stack_top;
+    memcpy(as->saved_auxv, src->saved_auxv, sizeof as->saved_auxv);
+    as->saved_auxv_words = src->saved_auxv_words;
+    as->env_start = src->env_start;
+    as->env_end = src->env_end;
     as->brk_random = src->brk_random;
     as->vmas = calloc(src->nvmas ? src->nvmas : 1, sizeof *as->vmas);
     if (!as->vmas) goto fail;
@@ -304,6 +308,7 @@ int as_map_obj(struct addr_space *as, uint64_t start, uint64_t len, int prot, in
     if (map_engine(as, start, len, uc_prot_of(prot), obj, obj_off) != UC_ERR_OK) return -ENOMEM;
     /* Translations of code that an earlier mapping at this address held. */
     if (obj && (prot & PROT_EXEC)) cpu_flush_code(as, start, start + len);
+    if (ino && (prot & PROT_WRITE) && !(flags & (MAP_SHARED | MAP_ANONYMOUS))) flags |= VMA_ACCOUNT;
     struct vma v = { start, start + len, prot, flags, offset, dev, ino, name ? strdup(name) : NULL, obj, obj_off };
     size_t i = first_above(as, start);
     if ((rc = insert_at(as, i, &v))) {
@@ -334,6 +339,7 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
         if (uc_mem_protect(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
         if ((v->prot ^ prot) & PROT_EXEC) cpu_flush_code(as, v->start, v->end);
         v->prot = prot;
+        if (v->ino && (prot & PROT_WRITE) && !(v->flags & (MAP_SHARED | MAP_ANONYMOUS))) v->flags |= VMA_ACCOUNT;
     }
     /* uc_mem_protect leaves the engine's TLB as it was: a page made PROT_NONE stayed
      * readable through it (tests/guest/fault_exec.c). tlb_flush drops only the TLB,

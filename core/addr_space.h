@@ -20,13 +20,18 @@
 #define STACK_GUARD_GAP   (256 * PAGE_SIZE)  /* Linux's stack_guard_gap */
 #define STACK_GROW_STEP   (256 * 1024ULL)
 
+/* Linux's VM_ACCOUNT, for private file mappings: set once the mapping is writable and
+ * never cleared, so a RELRO part made read-only again stays a mapping of its own in
+ * /proc/self/maps (it does not merge with the read-only one before it). */
+#define VMA_ACCOUNT 0x40000000
+
 struct uc_struct;
 struct cpu_state;
 
 struct vma {
     uint64_t start, end;     /* [start, end), page aligned */
     int prot;                /* PROT_READ|PROT_WRITE|PROT_EXEC as the guest asked */
-    int flags;               /* MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS */
+    int flags;               /* MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS, VMA_ACCOUNT */
     uint64_t offset;         /* file offset of start, for file mappings */
     uint64_t dev, ino;
     char *name;              /* file path, "[heap]", "[stack]", ... or NULL */
@@ -67,6 +72,11 @@ struct addr_space {
     uint64_t mmap_base;      /* anonymous mmaps grow down from below here */
     uint64_t stack_top;      /* the initial stack ends here */
     uint64_t brk_random;     /* added to the start of brk */
+    /* What exec put on the stack, as the kernel's mm keeps it for /proc/PID/auxv and
+     * environ: the aux vector (pairs, AT_NULL last) and where the environment lies. */
+    uint64_t saved_auxv[64];
+    size_t saved_auxv_words;
+    uint64_t env_start, env_end;
     int refs;
     struct shared_file_map *shared;
     size_t nshared;

@@ -15,6 +15,7 @@
 #include "core/det.h"
 #include "core/guest_mem.h"
 #include "loader/elf_loader.h"
+#include "loader/exec.h"
 #include "syscalls/syscall.h"
 #include "syscalls/ipc.h"
 #include <errno.h>
@@ -382,6 +383,7 @@ static int run_all(void)
             if (syscall_resume(t)) finish_syscall(t, t->sc.nr, t->sc.ret);
             continue;
         }
+        rseq_resume(t, sig_deliverable(t));
         sig_deliver(t);
         if (t->state != TASK_RUNNABLE) continue;   /* killed, or stopped, by a signal */
         struct fault f;
@@ -397,6 +399,7 @@ static int run_all(void)
             if (t->state != TASK_DEAD && t->proc->fatal_sig) die_of_signal(t);
             break;
         case STOP_BUDGET:
+            t->rseq_event = true;
             sched_preempted(t);
             break;
         case STOP_FAULT:
@@ -407,6 +410,15 @@ static int run_all(void)
             break;
         }
     }
+}
+
+/* The initial program's chain (a script's interpreter, the ELF interpreter): found as an
+ * execve would find them, and noted for a record that starts later. */
+static int initial_resolve(void *ctx, const char *name, char abs[], char load[])
+{
+    int rc = exec_resolve_initial(ctx, name, abs, load);
+    if (rec_mode != REC_REPLAY) rec_note_initial(rc, abs);
+    return rc;
 }
 
 int run_prepare(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt,
@@ -423,26 +435,36 @@ int run_prepare(const char *prog, char *const argv[], char *const envp[], const 
     }
     struct task *t = task_create_initial(exe);
     if (!t) { fprintf(stderr, "uniemu: cannot create the guest task (out of memory?)\n"); tasks_free_all(); return 126; }
-    struct loaded_program lp;
+    struct exec_result res;
     char err[PATH_MAX + 256];
+    struct exec_files files = { initial_resolve, t };
+    rec_initial_reset();
+    int lrc = exec_load(t->as, opt->execfn ? opt->execfn : prog, prog, exe, argv, &files, &res, err, sizeof err);
+    if (lrc) {
+        fprintf(stderr, "uniemu: %s\n", err[0] ? err : strerror(-lrc));
+        tasks_free_all();
+        return lrc == -ENOENT ? 127 : 126;   /* as a shell answers: not found, cannot run */
+    }
+    /* Recording starts once the program is loaded, with the files its loading found
+     * (explore starts its records the same way, after one load for all runs). */
     if (opt->record_path && rec_record_start(opt->record_path, exe, argv, envp, opt, !opt->record_no_embed) != 0) {
+        strv_free(res.argv);
         tasks_free_all();
         return 2;
     }
-    if (elf_load(t->as, prog, exe, &lp, err, sizeof err) != 0) {
-        fprintf(stderr, "uniemu: %s\n", err);
-        tasks_free_all();
-        return 126;
-    }
-    uint64_t sp = elf_build_stack(t->as, &lp, argv, envp, opt->execfn ? opt->execfn : prog);
+    free(t->proc->exe);
+    t->proc->exe = strdup(res.exe);
+    uint64_t sp = elf_build_stack(t->as, &res.lp, res.argv, envp, opt->execfn ? opt->execfn : prog);
+    strv_free(res.argv);
     if (!sp) {
         fprintf(stderr, "uniemu: %s: argument list too long\n", prog);
         tasks_free_all();
         return 126;
     }
-    cpu_start_user(t->as, sp, lp.entry);
+    cpu_start_user(t->as, sp, res.lp.start);
     pr->task = t;
-    pr->random_at = lp.random_at;
+    pr->random_at = res.lp.random_at;
+    snprintf(pr->exe, sizeof pr->exe, "%s", exe);
     return 0;
 }
 

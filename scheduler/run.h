@@ -31,7 +31,8 @@ int run_program(const char *prog, char *const argv[], char *const envp[], const 
 /* run_program in two steps, so that explore loads a program once and forks for each
  * seed: run_prepare loads it (0, or the status of a failure); run_prepared runs it
  * with opt's seed and scheduler (without --aslr the layout does not depend on the seed). */
-struct prepared_run { struct task *task; uint64_t random_at; };
+/* exe: the real path of the file the command line named (a script, not its interpreter). */
+struct prepared_run { struct task *task; uint64_t random_at; char exe[4096]; };
 int run_prepare(const char *prog, char *const argv[], char *const envp[], const struct run_options *opt,
                 struct prepared_run *pr);
 int run_prepared(struct prepared_run *pr, const struct run_options *opt);

@@ -123,6 +123,11 @@ struct task {
     int fault_sig;
     uint64_t fault_trapno, fault_err, fault_cr2;
     uint64_t clear_child_tid, robust_list, robust_len;
+    /* rseq registration (syscalls/rseq.c); rseq_event: preempted since the fields were
+     * last brought up to date. */
+    uint64_t rseq_addr;
+    uint32_t rseq_len, rseq_sig;
+    bool rseq_event;
     enum task_state state;
 
     /* A system call that blocked: kept to be completed (or retried) when woken. */

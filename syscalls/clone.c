@@ -13,6 +13,7 @@
 #include "core/cpu.h"
 #include "core/guest_mem.h"
 #include "loader/elf_loader.h"
+#include "loader/exec.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -134,6 +135,10 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
     }
     if (flags & CLONE_SETTLS) cpu_ctx_set(c->ctx, R_FS_BASE, r->tls);
     c->sigmask = t->sigmask;
+    if (!(flags & CLONE_VM)) {   /* a fork keeps its rseq registration; a thread has none */
+        c->rseq_addr = t->rseq_addr; c->rseq_len = t->rseq_len; c->rseq_sig = t->rseq_sig;
+        c->rseq_event = c->rseq_addr != 0;
+    }
 
     uint32_t tid32 = (uint32_t)tid;
     if ((flags & CLONE_PARENT_SETTID) && guest_write(t->as, r->parent_tid, &tid32, 4)) { rc = -EFAULT; goto fail; }
@@ -316,45 +321,61 @@ static void exec_commit(struct task *t, struct addr_space *as, uint64_t sp, uint
     t->exec_done = true;
     t->clear_child_tid = 0;
     cred_exec(p, abs);
+    t->rseq_addr = 0;
     free(p->exe);
     p->exe = strdup(abs);
 }
 
+/* The loader's way to the files an exec chain names (a script's interpreter, an ELF
+ * interpreter): the guest's view of the file system, each resolution recorded. */
+static int exec_resolve(void *ctx, const char *name, char abs[], char load[])
+{
+    struct task *t = ctx;
+    if (rec_mode == REC_REPLAY) {
+        const char *l = NULL;
+        int rc = (int)rec_exec_replay(abs, &l);
+        if (!rc) snprintf(load, PATH_MAX, "%s", l);
+        return rc;
+    }
+    int rc = exec_path(t, name, abs);
+    rec_exec_result(rc, abs);
+    if (!rc) snprintf(load, PATH_MAX, "%s", abs);
+    return rc;
+}
+
+int exec_resolve_initial(struct task *t, const char *name, char abs[], char load[])
+{
+    return exec_resolve(t, name, abs, load);
+}
+
 static int64_t do_execve(struct task *t, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr)
 {
-    char guest[PATH_MAX], abs[PATH_MAX];
+    char guest[PATH_MAX], abs[PATH_MAX], load[PATH_MAX];
     int rc = path_in(t, path_addr, guest);
     if (rc) return rc;
     char **argv = NULL, **envp = NULL;
     if ((rc = strv_in(t, argv_addr, &argv)) || (rc = strv_in(t, envp_addr, &envp))) { free_strv(argv); return rc; }
-    const char *load = abs;
-    if (rec_mode == REC_REPLAY) {
-        /* The program comes from the record, wherever (and whether) it is here. */
-        if ((rc = (int)rec_exec_replay(abs, &load))) goto out;
-    } else if ((rc = exec_path(t, guest, abs))) {
-        rec_exec_result(rc, abs);
-        goto out;
-    }
+    struct exec_files files = { exec_resolve, t };
+    if ((rc = exec_resolve(t, guest, abs, load))) goto out;
     struct addr_space *as = as_create();
     if (!as) { rc = -ENOMEM; goto out; }
     /* exec_path checked the guest's right to execute it; the kernel then reads the file
-     * whatever its read permission (a mode 0711 program runs): so does the loader. */
+     * whatever its read permission (a mode 0711 program runs): so does the loader. (An
+     * interpreter it finds is then checked with uniemu's own credentials.) */
     cred_host_restore();
-    struct loaded_program lp;
+    struct exec_result res;
     char err[PATH_MAX + 256];
-    if (elf_load(as, load, abs, &lp, err, sizeof err) != 0) {
-        /* Not a program uniemu can run (a script, a dynamic executable): the guest
-         * sees ENOEXEC, as for any unknown format; the reason goes to uniemu's stderr. */
-        fprintf(stderr, "uniemu: pid %d: execve: %s\n", t->proc->pid, err);
+    if ((rc = exec_load(as, guest, load, abs, argv, &files, &res, err, sizeof err))) {
+        /* Linux says nothing; an ELF file uniemu cannot run (one Linux might) is worth
+         * a line on uniemu's stderr. */
+        if (res.elf && rc == -ENOEXEC) fprintf(stderr, "uniemu: pid %d: execve: %s\n", t->proc->pid, err);
         as_put(as);
-        rc = -ENOEXEC;
-        if (rec_mode == REC_RECORD) rec_exec_result(rc, abs);
         goto out;
     }
-    uint64_t sp = elf_build_stack(as, &lp, argv, envp, guest);
-    if (!sp) { as_put(as); rc = -E2BIG; if (rec_mode == REC_RECORD) rec_exec_result(rc, abs); goto out; }
-    if (rec_mode == REC_RECORD) rec_exec_result(0, abs);
-    exec_commit(t, as, sp, lp.entry, abs);
+    uint64_t sp = elf_build_stack(as, &res.lp, res.argv, envp, guest);
+    strv_free(res.argv);
+    if (!sp) { as_put(as); rc = -E2BIG; goto out; }
+    exec_commit(t, as, sp, res.lp.start, res.exe);
     rc = 0;
 out:
     free_strv(argv);

@@ -23,6 +23,11 @@ struct open_file {
     /* A signalfd: reads take the signals of this set pending for the reader. */
     bool sigfd;
     bool stdio;          /* one of the emulator's own stdin, stdout, stderr */
+    /* /dev/random or /dev/urandom (any name for char devices 1:8 and 1:9): reads give
+     * the seed's random bytes, as getrandom does, never the host's. */
+    bool random_dev;
+    /* A socket (so far only socketpair's AF_UNIX ends, internal like a pipe). */
+    bool sock;
     uint64_t ino;        /* internal files: the inode number the guest sees */
     uint64_t sigfd_mask;
 };
@@ -66,6 +71,10 @@ bool path_is_proc_exe(struct task *t, const char *path);
  * host path naming the same object into out and returns 0; 1 when the path needs no
  * rewriting; -errno when it names nothing, or uniemu's own memory. (syscalls/fs_stat.c) */
 int proc_host_path(struct task *t, const char *guest, char *out, size_t n);
+/* The file an exec of name runs, as execve finds it (the guest's cwd and /proc view,
+ * the kernel's errors), recorded or replayed: its real path (abs) and the host file to
+ * read (load). 0 or -errno. (syscalls/clone.c) */
+int exec_resolve_initial(struct task *t, const char *name, char abs[], char load[]);
 /* read() on a signalfd (syscalls/signal.c). */
 int64_t signalfd_read(struct task *t, struct open_file *f, uint64_t buf, uint64_t count);
 /* For a pipe, eventfd or epoll of the guest: the inode number, device and times it sees

@@ -8,7 +8,10 @@
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
+#include "core/det.h"
 #include <errno.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -176,6 +179,10 @@ static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int 
     }
     struct open_file *f = file_new(hd, path);
     if (!f) { close(hd); return -ENOMEM; }
+    struct stat st;
+    if (fstat(hd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+        (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
+        f->random_dev = true;
     int fd = fd_install(t, f, flags & O_CLOEXEC, 0);
     file_put(f);
     return fd;
@@ -255,8 +262,24 @@ static int64_t sys_fcntl(struct syscall *sc)
 
 /* ---- read and write ---- */
 
+/* A read of /dev/random or /dev/urandom: the seed's bytes. */
+static int64_t random_into_guest(struct task *t, uint64_t buf, size_t count)
+{
+    if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
+    unsigned char tmp[4096];
+    size_t done = 0;
+    while (done < count) {
+        size_t n = count - done < sizeof tmp ? count - done : sizeof tmp;
+        det_random(tmp, n);
+        if (guest_write(t->as, buf + done, tmp, n)) return done ? (int64_t)done : -EFAULT;
+        done += n;
+    }
+    return (int64_t)done;
+}
+
 static int64_t read_into_guest(struct task *t, int hfd, uint64_t buf, size_t count, int64_t off)
 {
+    procfs_before_read(t, hfd, off);
     if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
     size_t chunk = count < IO_CHUNK ? count : IO_CHUNK;
     char *tmp = malloc(chunk ? chunk : 1);
@@ -312,6 +335,7 @@ static int64_t sys_read(struct syscall *sc)
     struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
     if (!f) return -EBADF;
     if (f->sigfd) return signalfd_read(sc->t, f, sc->a[1], sc->a[2]);
+    if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);
     int64_t n = read_into_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
     return f->internal ? internal_read_result(sc->t, f, n) : n;
 }
@@ -348,6 +372,8 @@ static int64_t sys_pread64(struct syscall *sc)
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
     if ((int64_t)sc->a[3] < 0) return -EINVAL;
+    struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
+    if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);   /* offsets do not matter */
     return read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
 }
 
@@ -413,6 +439,16 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
     if (guest_read(t->as, sc->a[1], iov, iovcnt * sizeof iov[0])) return -EFAULT;
     struct open_file *f = fd_get(t, (int)sc->a[0]);
     if (f->internal && off < 0) return internal_iov(t, f, iov, iovcnt, writing);
+    if (f->random_dev && !writing) {
+        int64_t total = 0;
+        for (uint64_t i = 0; i < iovcnt; i++) {
+            if (!iov[i].iov_len) continue;
+            int64_t n = random_into_guest(t, (uint64_t)iov[i].iov_base, iov[i].iov_len);
+            if (n < 0) return total ? total : n;
+            total += n;
+        }
+        return total;
+    }
     struct proc_file *pf = writing ? procfs_file(hfd) : NULL;
     if (pf) {   /* one value, gathered from all the buffers */
         size_t total = 0;
@@ -468,6 +504,7 @@ static int64_t sys_sendfile(struct syscall *sc)
     off_t off;
     if (sc->a[2] && guest_read(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;
     size_t count = sc->a[3] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[3];
+    procfs_before_read(t, in, sc->a[2] ? off : -1);
     ssize_t n = sendfile(out, in, sc->a[2] ? &off : NULL, count);
     if (n < 0) return -errno;
     if (sc->a[2] && guest_write(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;
@@ -526,6 +563,15 @@ static int64_t sys_fdatasync(struct syscall *sc)
     return fdatasync(hfd) < 0 ? -errno : 0;
 }
 
+static void fmt_fadvice(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const char *const names[] = { "POSIX_FADV_NORMAL", "POSIX_FADV_RANDOM", "POSIX_FADV_SEQUENTIAL",
+                                         "POSIX_FADV_WILLNEED", "POSIX_FADV_DONTNEED", "POSIX_FADV_NOREUSE" };
+    int v = (int)sc->a[i];
+    if (v >= 0 && v < 6) sb_puts(sb, names[v]);
+    else sb_printf(sb, "%d", v);
+}
+
 static int64_t sys_fadvise64(struct syscall *sc)
 {
     return fd_host(sc->t, (int)sc->a[0]) < 0 ? -EBADF : 0;
@@ -553,6 +599,13 @@ static int64_t sys_ioctl(struct syscall *sc)
     }
     memset(&u, 0, sizeof u);
     if (in && guest_read(t->as, sc->a[2], &u, in)) return -EFAULT;
+    struct open_file *f = fd_get(t, (int)sc->a[0]);
+    if (req == FIONBIO && f->internal) {
+        /* A pipe's or socketpair's host descriptor never blocks: the guest's mode is
+         * kept apart (as fcntl's F_SETFL does). */
+        f->guest_nonblock = u.i != 0;
+        return 0;
+    }
     if (ioctl(hfd, req, &u) < 0) return -errno;
     if (out && guest_write(t->as, sc->a[2], &u, out)) return -EFAULT;
     return 0;
@@ -698,6 +751,6 @@ const struct syscall_def fs_syscalls[] = {
     { SYS_ftruncate, "ftruncate", sys_ftruncate, 2, { IN(fmt_fd), IN(fmt_int) }, NULL },
     { SYS_fsync, "fsync", sys_fsync, 1, { IN(fmt_fd) }, NULL },
     { SYS_fdatasync, "fdatasync", sys_fdatasync, 1, { IN(fmt_fd) }, NULL },
-    { SYS_fadvise64, "fadvise64", sys_fadvise64, 4, { IN(fmt_fd), IN(fmt_int), IN(fmt_int), IN(fmt_int) }, NULL },
+    { SYS_fadvise64, "fadvise64", sys_fadvise64, 4, { IN(fmt_fd), IN(fmt_int), IN(fmt_int), IN(fmt_fadvice) }, NULL },
     { 0, NULL, NULL, 0, { { 0 } }, NULL },
 };

@@ -21,6 +21,7 @@
 #include "scheduler/task.h"
 #include "core/guest_mem.h"
 #include <errno.h>
+#include <sys/xattr.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -901,7 +902,169 @@ static void fmt_utimbuf(struct strbuf *sb, struct syscall *sc, int i)
     sb_putc(sb, '}');
 }
 
+/* ---- extended attributes ---- */
+
+#define XATTR_NAME_MAX_ 255
+#define XATTR_SIZE_MAX_ 65536
+#define XATTR_LIST_MAX_ 65536
+
+/* The attribute name, as the kernel copies it: ERANGE when empty or too long. */
+static int xattr_name_in(struct task *t, uint64_t addr, char name[XATTR_NAME_MAX_ + 1])
+{
+    long n = guest_read_str(t->as, addr, name, XATTR_NAME_MAX_ + 1);
+    if (n == -EFAULT) return -EFAULT;
+    if (n < 0 || n == 0) return -ERANGE;
+    return 0;
+}
+
+/* A host path naming the same object as the guest's path, for the xattr calls (which
+ * have no *at form): relative paths go through the directory's /proc/self/fd link. */
+static int xattr_path(struct task *t, uint64_t addr, enum follow how, struct hpath *hp, char out[PATH_MAX + 64])
+{
+    int rc = hpath_get(t, AT_FDCWD, addr, 0, how, hp);
+    if (rc) return rc;
+    if (hp->model) return -EOPNOTSUPP;   /* /proc nodes of the guest's model have none */
+    if (hp->dirfd == AT_FDCWD) snprintf(out, PATH_MAX + 64, "%s", hp->path);
+    else snprintf(out, PATH_MAX + 64, "/proc/self/fd/%d/%s", hp->dirfd, hp->path);
+    return 0;
+}
+
+static int xattr_fd(struct task *t, int fd)
+{
+    struct open_file *f = fd_get(t, fd);
+    if (!f) return -EBADF;
+    if (f->internal || f->sigfd || f->host_fd < 0) return -EOPNOTSUPP;   /* pipes, eventfds: no xattrs */
+    return f->host_fd;
+}
+
+enum xattr_via { XV_PATH, XV_LPATH, XV_FD };
+
+static int64_t do_getxattr(struct syscall *sc, enum xattr_via via)
+{
+    struct task *t = sc->t;
+    char name[XATTR_NAME_MAX_ + 1], path[PATH_MAX + 64];
+    struct hpath hp;
+    int h = -1, rc;
+    if (via == XV_FD) { if ((h = xattr_fd(t, (int)sc->a[0])) < 0) return h; }
+    if ((rc = xattr_name_in(t, sc->a[1], name))) return rc;
+    if (via != XV_FD && (rc = xattr_path(t, sc->a[0], via == XV_PATH ? FOLLOW : NOFOLLOW, &hp, path))) return rc;
+    size_t size = sc->a[3] > XATTR_SIZE_MAX_ ? XATTR_SIZE_MAX_ : sc->a[3];
+    char *buf = size ? malloc(size) : NULL;
+    if (size && !buf) return -ENOMEM;
+    ssize_t n = via == XV_FD ? fgetxattr(h, name, buf, size)
+              : via == XV_PATH ? getxattr(path, name, buf, size) : lgetxattr(path, name, buf, size);
+    int64_t r = n < 0 ? -errno : n;
+    if (n > 0 && size && guest_write(t->as, sc->a[2], buf, (size_t)n)) r = -EFAULT;
+    free(buf);
+    return r;
+}
+
+static int64_t do_setxattr(struct syscall *sc, enum xattr_via via)
+{
+    struct task *t = sc->t;
+    char name[XATTR_NAME_MAX_ + 1], path[PATH_MAX + 64];
+    struct hpath hp;
+    int h = -1, rc, flags = (int)sc->a[4];
+    if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) return -EINVAL;
+    if (via == XV_FD) { if ((h = xattr_fd(t, (int)sc->a[0])) < 0) return h; }
+    if ((rc = xattr_name_in(t, sc->a[1], name))) return rc;
+    size_t size = sc->a[3];
+    if (size > XATTR_SIZE_MAX_) return -E2BIG;
+    char *buf = malloc(size ? size : 1);
+    if (!buf) return -ENOMEM;
+    if (size && guest_read(t->as, sc->a[2], buf, size)) { free(buf); return -EFAULT; }
+    if (via != XV_FD && (rc = xattr_path(t, sc->a[0], via == XV_PATH ? FOLLOW : NOFOLLOW, &hp, path))) { free(buf); return rc; }
+    int n = via == XV_FD ? fsetxattr(h, name, buf, size, flags)
+          : via == XV_PATH ? setxattr(path, name, buf, size, flags) : lsetxattr(path, name, buf, size, flags);
+    free(buf);
+    return n < 0 ? -errno : 0;
+}
+
+static int64_t do_listxattr(struct syscall *sc, enum xattr_via via)
+{
+    struct task *t = sc->t;
+    char path[PATH_MAX + 64];
+    struct hpath hp;
+    int h = -1, rc;
+    if (via == XV_FD) { if ((h = xattr_fd(t, (int)sc->a[0])) < 0) return h; }
+    else if ((rc = xattr_path(t, sc->a[0], via == XV_PATH ? FOLLOW : NOFOLLOW, &hp, path))) return rc;
+    size_t size = sc->a[2] > XATTR_LIST_MAX_ ? XATTR_LIST_MAX_ : sc->a[2];
+    char *buf = size ? malloc(size) : NULL;
+    if (size && !buf) return -ENOMEM;
+    ssize_t n = via == XV_FD ? flistxattr(h, buf, size) : via == XV_PATH ? listxattr(path, buf, size) : llistxattr(path, buf, size);
+    int64_t r = n < 0 ? -errno : n;
+    if (n > 0 && size && guest_write(t->as, sc->a[1], buf, (size_t)n)) r = -EFAULT;
+    free(buf);
+    return r;
+}
+
+static int64_t do_removexattr(struct syscall *sc, enum xattr_via via)
+{
+    struct task *t = sc->t;
+    char name[XATTR_NAME_MAX_ + 1], path[PATH_MAX + 64];
+    struct hpath hp;
+    int h = -1, rc;
+    if (via == XV_FD) { if ((h = xattr_fd(t, (int)sc->a[0])) < 0) return h; }
+    if ((rc = xattr_name_in(t, sc->a[1], name))) return rc;
+    if (via != XV_FD && (rc = xattr_path(t, sc->a[0], via == XV_PATH ? FOLLOW : NOFOLLOW, &hp, path))) return rc;
+    int n = via == XV_FD ? fremovexattr(h, name) : via == XV_PATH ? removexattr(path, name) : lremovexattr(path, name);
+    return n < 0 ? -errno : 0;
+}
+
+static int64_t sys_getxattr(struct syscall *sc) { return do_getxattr(sc, XV_PATH); }
+static int64_t sys_lgetxattr(struct syscall *sc) { return do_getxattr(sc, XV_LPATH); }
+static int64_t sys_fgetxattr(struct syscall *sc) { return do_getxattr(sc, XV_FD); }
+static int64_t sys_setxattr(struct syscall *sc) { return do_setxattr(sc, XV_PATH); }
+static int64_t sys_lsetxattr(struct syscall *sc) { return do_setxattr(sc, XV_LPATH); }
+static int64_t sys_fsetxattr(struct syscall *sc) { return do_setxattr(sc, XV_FD); }
+static int64_t sys_listxattr(struct syscall *sc) { return do_listxattr(sc, XV_PATH); }
+static int64_t sys_llistxattr(struct syscall *sc) { return do_listxattr(sc, XV_LPATH); }
+static int64_t sys_flistxattr(struct syscall *sc) { return do_listxattr(sc, XV_FD); }
+static int64_t sys_removexattr(struct syscall *sc) { return do_removexattr(sc, XV_PATH); }
+static int64_t sys_lremovexattr(struct syscall *sc) { return do_removexattr(sc, XV_LPATH); }
+static int64_t sys_fremovexattr(struct syscall *sc) { return do_removexattr(sc, XV_FD); }
+
+/* The value read: bytes up to the return value (strace shows it as a string). */
+static void fmt_xattr_flags(struct strbuf *sb, struct syscall *sc, int i)
+{
+    int f = (int)sc->a[i];
+    if (f == 0) sb_puts(sb, "0");
+    else if (f == XATTR_CREATE) sb_puts(sb, "XATTR_CREATE");
+    else if (f == XATTR_REPLACE) sb_puts(sb, "XATTR_REPLACE");
+    else sb_printf(sb, "%#x", f);
+}
+
+/* A list of NUL-separated names, as strace shows it: ["user.a", "user.b"]. */
+static void fmt_xattr_list(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (sc->ret <= 0 || !sc->a[i]) { fmt_ptr(sb, sc, i); return; }
+    size_t n = (size_t)sc->ret;
+    char *buf = malloc(n + 1);
+    if (!buf || guest_read(sc->t->as, sc->a[i], buf, n)) { free(buf); fmt_ptr(sb, sc, i); return; }
+    buf[n] = 0;
+    sb_puts(sb, "[");
+    for (size_t k = 0; k < n;) {
+        size_t l = strnlen(buf + k, n - k);
+        sb_printf(sb, "%s\"%.*s\"", k ? ", " : "", (int)l, buf + k);
+        k += l + 1;
+    }
+    sb_puts(sb, "]");
+    free(buf);
+}
+
 const struct syscall_def fs_stat_syscalls[] = {
+    { SYS_getxattr, "getxattr", sys_getxattr, 4, { IN(fmt_path), IN(fmt_path), OUT(fmt_buf_len_ret), IN(fmt_uint) }, NULL },
+    { SYS_lgetxattr, "lgetxattr", sys_lgetxattr, 4, { IN(fmt_path), IN(fmt_path), OUT(fmt_buf_len_ret), IN(fmt_uint) }, NULL },
+    { SYS_fgetxattr, "fgetxattr", sys_fgetxattr, 4, { IN(fmt_fd), IN(fmt_path), OUT(fmt_buf_len_ret), IN(fmt_uint) }, NULL },
+    { SYS_setxattr, "setxattr", sys_setxattr, 5, { IN(fmt_path), IN(fmt_path), IN(fmt_buf_len_next), IN(fmt_uint), IN(fmt_xattr_flags) }, NULL },
+    { SYS_lsetxattr, "lsetxattr", sys_lsetxattr, 5, { IN(fmt_path), IN(fmt_path), IN(fmt_buf_len_next), IN(fmt_uint), IN(fmt_xattr_flags) }, NULL },
+    { SYS_fsetxattr, "fsetxattr", sys_fsetxattr, 5, { IN(fmt_fd), IN(fmt_path), IN(fmt_buf_len_next), IN(fmt_uint), IN(fmt_xattr_flags) }, NULL },
+    { SYS_listxattr, "listxattr", sys_listxattr, 3, { IN(fmt_path), OUT(fmt_xattr_list), IN(fmt_uint) }, NULL },
+    { SYS_llistxattr, "llistxattr", sys_llistxattr, 3, { IN(fmt_path), OUT(fmt_xattr_list), IN(fmt_uint) }, NULL },
+    { SYS_flistxattr, "flistxattr", sys_flistxattr, 3, { IN(fmt_fd), OUT(fmt_xattr_list), IN(fmt_uint) }, NULL },
+    { SYS_removexattr, "removexattr", sys_removexattr, 2, { IN(fmt_path), IN(fmt_path) }, NULL },
+    { SYS_lremovexattr, "lremovexattr", sys_lremovexattr, 2, { IN(fmt_path), IN(fmt_path) }, NULL },
+    { SYS_fremovexattr, "fremovexattr", sys_fremovexattr, 2, { IN(fmt_fd), IN(fmt_path) }, NULL },
     { SYS_stat, "stat", sys_stat, 2, { IN(fmt_path), OUT(fmt_stat) }, NULL },
     { SYS_fstat, "fstat", sys_fstat, 2, { IN(fmt_fd), OUT(fmt_stat) }, NULL },
     { SYS_lstat, "lstat", sys_lstat, 2, { IN(fmt_path), OUT(fmt_stat) }, NULL },

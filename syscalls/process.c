@@ -2,6 +2,7 @@
  * Identity values the guest can see are fixed (pids from FIRST_PID, a fixed uname);
  * credentials (uids, gids, capabilities) are in syscalls/cred.c. */
 #include "syscalls/syscall.h"
+#include "syscalls/machine.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
@@ -21,9 +22,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-/* The machine uniemu pretends to be: one CPU, fixed names. */
-#define GUEST_NCPUS 1
-#define GUEST_MEM_BYTES (4ULL << 30)
 
 /* The run loop ends the task once the call is logged (strace shows "exit(0) = ?"
  * before "+++ exited with 0 +++"). */
@@ -128,12 +126,12 @@ static int64_t sys_uname(struct syscall *sc)
 {
     struct utsname u;
     memset(&u, 0, sizeof u);
-    strcpy(u.sysname, "Linux");
-    strcpy(u.nodename, "uniemu");
-    strcpy(u.release, "6.1.0-uniemu");
-    strcpy(u.version, "#1 SMP PREEMPT_DYNAMIC uniemu");
+    strcpy(u.sysname, GUEST_SYSNAME);
+    strcpy(u.nodename, GUEST_NODENAME);
+    strcpy(u.release, GUEST_RELEASE);
+    strcpy(u.version, GUEST_VERSION);
     strcpy(u.machine, "x86_64");
-    strcpy(u.domainname, "(none)");
+    strcpy(u.domainname, GUEST_DOMAINNAME);
     return guest_write(sc->t->as, sc->a[0], &u, sizeof u) ? -EFAULT : 0;
 }
 
@@ -143,7 +141,7 @@ static int64_t sys_sysinfo(struct syscall *sc)
     memset(&si, 0, sizeof si);
     si.uptime = (long)(det_monotonic_ns() / 1000000000ULL);
     si.totalram = GUEST_MEM_BYTES;
-    si.freeram = GUEST_MEM_BYTES / 2;
+    si.freeram = GUEST_FREE_BYTES;
     si.procs = 1;
     si.mem_unit = 1;
     return guest_write(sc->t->as, sc->a[0], &si, sizeof si) ? -EFAULT : 0;

@@ -5,14 +5,18 @@
  * descriptors out of the guest's reach. What the model answers:
  *
  *   stat status statm cmdline comm maps oom_score oom_score_adj   generated, read-only
+ *   auxv environ                         what exec left (core/addr_space.h keeps it)
  *                                        (oom_score_adj is writable: kept per process)
  *   fd/ task/                            listings of the guest's fds and tids
  *   fd/N cwd exe root                    links to what the guest's objects are
  *   mounts mountinfo                     the host's (they carry no pid)
- *   mem environ auxv ...                 EACCES; other names ENOENT
+ *   mem pagemap ...                      EACCES; other names ENOENT
  *   /proc/sys/kernel/{shmmax,shmall,shmmni,sem,msgmax,msgmnb,msgmni,*_next_id}
  *   /proc/sysvipc/{shm,sem,msg}          the System V IPC model's (syscalls/ipc.c);
  *                                        the sysctls writable by root
+ *   cpuinfo                              the guest's CPUID (core/cpu.c)
+ *   meminfo stat uptime loadavg version sys/kernel/{osrelease,hostname,...}
+ *                                        the emulated machine's (gen_global)
  *
  * Generated files are memory files filled at open from guest state only (pids, the
  * virtual CPU time, the guest's mappings and signal state), so they read the same in
@@ -26,6 +30,8 @@
 #include "syscalls/fdtable.h"
 #include "syscalls/cred.h"
 #include "syscalls/ipc.h"
+#include "syscalls/machine.h"
+#include "core/det.h"
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
@@ -164,7 +170,7 @@ struct proc_file {
     enum proc_kind kind;          /* PK_PID_DIR, PK_FD_DIR, PK_TASK_DIR, PK_FILE; PK_PASS: /proc */
     int pid, tid;                 /* the process, and the thread the directory or file is of */
     bool thread;
-    char name[32];
+    char name[48];
     char path[PATH_MAX];          /* canonical guest path, as readlink of fd/N shows it */
     char *list;                   /* a directory's listing (dirent64 records) */
     size_t len, pos;
@@ -224,6 +230,14 @@ void procfs_register_proc_root(int host_fd) { register_file(host_fd, PK_PASS, NU
 const char *procfs_file_path(const struct proc_file *pf) { return pf->path; }
 bool procfs_file_is_dir(const struct proc_file *pf) { return pf->kind != PK_FILE; }
 
+static bool in_list(const char *const *l, const char *s, size_t len);
+
+/* The CPU count libc reads from /sys (glibc's sysconf(_SC_NPROCESSORS_ONLN)): the
+ * emulated machine's, as sched_getaffinity says. Made in gen_global. */
+static const char *const sys_names[] = {
+    "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present", NULL,
+};
+
 int procfs_guest_path(struct task *t, int gdirfd, const char *path, char out[PATH_MAX])
 {
     char joined[PATH_MAX * 2];
@@ -253,7 +267,7 @@ int procfs_guest_path(struct task *t, int gdirfd, const char *path, char out[PAT
     }
     normalize(joined, out, PATH_MAX);
     dev_fd_alias(out);
-    return in_proc(out) ? 1 : 0;
+    return in_proc(out) || in_list(sys_names, out, strlen(out)) ? 1 : 0;
 }
 
 int procfs_host_check(struct task *t, int hdirfd, const char *hpath, bool nofollow, char out[PATH_MAX])
@@ -306,12 +320,26 @@ static struct task *thread_of(struct process *p, long tid)
 }
 
 static const char *const gen_names[] = {
-    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", NULL,
+    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", "auxv", "environ", NULL,
 };
 static const char *const host_names[] = { "mountinfo", "mounts", NULL };
+/* Relative to /proc; generated in gen_global under the name "/" + the path. */
+static const char *const global_names[] = {
+    "meminfo", "stat", "uptime", "loadavg", "version", "sys/kernel/osrelease", "sys/kernel/ostype",
+    "sys/kernel/hostname", "sys/kernel/domainname", "sys/kernel/version", "sys/kernel/pid_max",
+    "sys/kernel/random/boot_id", "sys/kernel/random/uuid", "sys/kernel/random/entropy_avail",
+    "sys/kernel/random/poolsize", NULL,
+};
+/* The host's live state with no model here (first path component). */
+static const char *const host_state_names[] = {
+    "interrupts", "vmstat", "zoneinfo", "diskstats", "partitions", "softirqs", "schedstat", "buddyinfo",
+    "slabinfo", "kallsyms", "modules", "kmsg", "timer_list", "pressure", "sched_debug", "vmallocinfo",
+    "pagetypeinfo", "iomem", "ioports", "locks", "key-users", "keys", "kpagecount", "kpageflags",
+    "kpagecgroup", "kcore", "sysrq-trigger", "net", "swaps", "crypto", "dma", "misc", "mtrr", NULL,
+};
 /* Real entries the model does not give the guest. */
 static const char *const refused_names[] = {
-    "mem", "environ", "auxv", "pagemap", "smaps", "smaps_rollup", "numa_maps", "syscall", "stack",
+    "mem", "pagemap", "smaps", "smaps_rollup", "numa_maps", "syscall", "stack",
     "wchan", "io", "limits", "sched", "schedstat", "personality", "fdinfo", "ns", "attr", "map_files",
     "coredump_filter", "loginuid", "sessionid", "cgroup", "cpuset", "mountstats", "net", "setgroups",
     "uid_map", "gid_map", "projid_map", "timerslack_ns", "clear_refs", "autogroup", "timers", "arch_status",
@@ -330,6 +358,13 @@ int procfs_resolve(struct task *t, const char *abs, bool follow, struct proc_nod
     memset(pn, 0, sizeof *pn);
     pn->tail = "";
     snprintf(pn->path, sizeof pn->path, "%s", abs);
+    if (in_list(sys_names, abs, strlen(abs))) {
+        pn->kind = PK_FILE;
+        pn->p = t->proc;
+        pn->t = t;
+        snprintf(pn->name, sizeof pn->name, "%s", abs);
+        return 0;
+    }
     const char *p = abs + 5;
     if (*p == 0) { pn->kind = PK_PASS; return 0; }
     p++;
@@ -375,6 +410,17 @@ int procfs_resolve(struct task *t, const char *abs, bool follow, struct proc_nod
             snprintf(pn->name, sizeof pn->name, "cpuinfo");
             return 0;
         }
+        /* The machine-wide files: the emulated machine's, made from its model
+         * (syscalls/machine.h) and the virtual clock; those that would show the host's
+         * live state and have no model here are absent. */
+        if (in_list(global_names, p, strlen(p))) {
+            pn->kind = PK_FILE;
+            pn->p = t->proc;
+            pn->t = t;
+            snprintf(pn->name, sizeof pn->name, "/%s", p);
+            return 0;
+        }
+        if (in_list(host_state_names, p, len)) return -ENOENT;
         pn->kind = PK_PASS;       /* sys/..., and names that do not exist */
         return 0;
     }
@@ -670,6 +716,74 @@ static void gen_cmdline(FILE *out, struct addr_space *as)
     free(m);
 }
 
+/* A random UUID in the kernel's text form, from the guest's random stream. */
+static void put_uuid(FILE *out, const unsigned char r[16])
+{
+    unsigned char u[16];
+    memcpy(u, r, 16);
+    u[6] = (u[6] & 0x0f) | 0x40;   /* version 4 */
+    u[8] = (u[8] & 0x3f) | 0x80;   /* the RFC 4122 variant */
+    for (int i = 0; i < 16; i++) fprintf(out, "%02x%s", u[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+    fputc('\n', out);
+}
+
+static void gen_global(FILE *out, const char *n)
+{
+    uint64_t mono = det_monotonic_ns(), busy = det_insns();
+    uint64_t idle = mono > busy ? mono - busy : 0;
+    if (!strcmp(n, "/meminfo")) {
+        const struct { const char *k; uint64_t kb; } rows[] = {
+            { "MemTotal:", GUEST_MEM_BYTES >> 10 }, { "MemFree:", GUEST_FREE_BYTES >> 10 },
+            { "MemAvailable:", GUEST_FREE_BYTES >> 10 }, { "Buffers:", 0 }, { "Cached:", 0 }, { "SwapCached:", 0 },
+            { "Active:", 0 }, { "Inactive:", 0 }, { "SwapTotal:", 0 }, { "SwapFree:", 0 }, { "Dirty:", 0 },
+            { "Writeback:", 0 }, { "AnonPages:", 0 }, { "Mapped:", 0 }, { "Shmem:", 0 }, { "Slab:", 0 },
+            { "CommitLimit:", GUEST_FREE_BYTES >> 10 }, { "Committed_AS:", 0 }, { "VmallocTotal:", 34359738367ULL },
+            { "HugePages_Total:", 0 }, { "HugePages_Free:", 0 }, { "Hugepagesize:", 2048 },
+        };
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            if (!strncmp(rows[i].k, "HugePages_", 10)) fprintf(out, "%-16s%8llu\n", rows[i].k, (unsigned long long)rows[i].kb);
+            else fprintf(out, "%-16s%8llu kB\n", rows[i].k, (unsigned long long)rows[i].kb);
+        }
+    } else if (!strcmp(n, "/stat")) {
+        /* USER_HZ ticks: the guest's instructions as user time, the rest idle. */
+        unsigned long long u = busy / 10000000, i = idle / 10000000;
+        fprintf(out, "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 %llu 0 0 %llu 0 0 0 0 0 0\n", u, i, u, i);
+        fprintf(out, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
+                (unsigned long long)(DET_EPOCH_SEC - (long long)((mono - det_now_ns()) / 1000000000ULL)), ntasks);
+        fprintf(out, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
+    } else if (!strcmp(n, "/uptime")) {
+        fprintf(out, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(mono / 1000000000ULL),
+                (unsigned long long)(mono / 10000000ULL % 100), (unsigned long long)(idle / 1000000000ULL),
+                (unsigned long long)(idle / 10000000ULL % 100));
+    } else if (!strcmp(n, "/loadavg")) {
+        int live = 0;
+        for (int k = 0; k < ntasks; k++) live += all_tasks[k]->state != TASK_DEAD;
+        fprintf(out, "0.00 0.00 0.00 1/%d %d\n", live, ntasks ? all_tasks[ntasks - 1]->tid : 0);
+    } else if (!strcmp(n, "/version")) {
+        fprintf(out, "%s version %s (uniemu@%s) (uniemu) %s\n", GUEST_SYSNAME, GUEST_RELEASE, GUEST_NODENAME, GUEST_VERSION);
+    } else if (!strcmp(n, "/sys/kernel/osrelease")) fprintf(out, "%s\n", GUEST_RELEASE);
+    else if (!strcmp(n, "/sys/kernel/ostype")) fprintf(out, "%s\n", GUEST_SYSNAME);
+    else if (!strcmp(n, "/sys/kernel/hostname")) fprintf(out, "%s\n", GUEST_NODENAME);
+    else if (!strcmp(n, "/sys/kernel/domainname")) fprintf(out, "%s\n", GUEST_DOMAINNAME);
+    else if (!strcmp(n, "/sys/kernel/version")) fprintf(out, "%s\n", GUEST_VERSION);
+    else if (!strcmp(n, "/sys/kernel/pid_max")) fprintf(out, "%d\n", GUEST_PID_MAX);
+    else if (!strncmp(n, "/sys/devices/system/cpu/", 24)) {
+        if (GUEST_NCPUS == 1) fprintf(out, "0\n");
+        else fprintf(out, "0-%d\n", GUEST_NCPUS - 1);
+    }
+    else if (!strcmp(n, "/sys/kernel/random/entropy_avail") || !strcmp(n, "/sys/kernel/random/poolsize")) fprintf(out, "256\n");
+    else if (!strcmp(n, "/sys/kernel/random/uuid")) {
+        unsigned char r[16];
+        det_random(r, sizeof r);
+        put_uuid(out, r);
+    } else if (!strcmp(n, "/sys/kernel/random/boot_id")) {
+        static unsigned char boot[16];   /* one per run: drawn when first read */
+        static bool drawn;
+        if (!drawn) { det_random(boot, sizeof boot); drawn = true; }
+        put_uuid(out, boot);
+    }
+}
+
 static char *generate(struct task *caller, const struct proc_node *pn, size_t *len)
 {
     char *buf = NULL;
@@ -679,7 +793,8 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
     struct task *u = pn->t;
     struct addr_space *as = u ? u->as : NULL;
     const char *n = pn->name;
-    if (!strcmp(n, "stat")) gen_stat(out, caller, p, u);
+    if (n[0] == '/') gen_global(out, n);
+    else if (!strcmp(n, "stat")) gen_stat(out, caller, p, u);
     else if (!strcmp(n, "status")) gen_status(out, caller, p, u);
     else if (!strcmp(n, "statm")) {
         unsigned long long pages = (unsigned long long)(vm_size(u) / PAGE_SIZE);
@@ -690,6 +805,14 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
         fprintf(out, "%s\n", comm);
     } else if (!strcmp(n, "maps")) gen_maps(out, as);
     else if (!strcmp(n, "cmdline")) gen_cmdline(out, as);
+    else if (!strcmp(n, "auxv") && as) fwrite(as->saved_auxv, 8, as->saved_auxv_words, out);
+    else if (!strcmp(n, "environ") && as && as->env_end > as->env_start && as->env_end - as->env_start <= (4u << 20)) {
+        /* As Linux: the bytes where exec put the environment, as they are now. */
+        size_t len = as->env_end - as->env_start;
+        char *e = malloc(len);
+        if (e && guest_read(as, as->env_start, e, len) == 0) fwrite(e, 1, len, out);
+        free(e);
+    }
     else if (!strcmp(n, "oom_score_adj")) fprintf(out, "%d\n", oom_adj(p));
     else if (!strncmp(n, "sys/", 4) || !strncmp(n, "sysvipc/", 8)) ipc_proc_show(n, out);
     else if (!strcmp(n, "cpuinfo")) cpu_cpuinfo(out, 1);   /* one CPU (GUEST_NCPUS, syscalls/process.c) */
@@ -830,7 +953,10 @@ int procfs_stat_path(struct task *t, const struct proc_node *pn, bool follow, ch
     case PK_FD_DIR: snprintf(out, n, "%s/fd", self); return 0;
     case PK_TASK_DIR: snprintf(out, n, "/proc/self/task"); return 0;
     case PK_FILE: case PK_HOST_FILE:
-        if (!strncmp(pn->name, "sys/", 4) || !strncmp(pn->name, "sysvipc/", 8)) snprintf(out, n, "/proc/%s", pn->name);
+        if (!strncmp(pn->name, "sys/", 4) || !strncmp(pn->name, "sysvipc/", 8) || !strcmp(pn->name, "cpuinfo"))
+            snprintf(out, n, "/proc/%s", pn->name);
+        else if (!strncmp(pn->name, "/sys/", 5)) snprintf(out, n, "%s", pn->name);
+        else if (pn->name[0] == '/') snprintf(out, n, "/proc%s", pn->name);   /* a machine-wide file */
         else snprintf(out, n, "%s/%s", self, pn->name);
         return 0;
     case PK_FD: case PK_CWD: case PK_EXE: case PK_ROOT:
@@ -1023,6 +1149,31 @@ int64_t procfs_lseek(struct proc_file *pf, int64_t off, int whence)
 }
 
 /* ---- writing ---- */
+
+void procfs_before_read(struct task *caller, int host_fd, int64_t off)
+{
+    if (!nfiles) return;
+    struct proc_file *pf = procfs_file(host_fd);
+    if (!pf || pf->kind != PK_FILE || !strcmp(pf->name, "oom_score_adj")) return;
+    if ((off >= 0 ? off : lseek(host_fd, 0, SEEK_CUR)) != 0) return;
+    struct process *p = process_by_pid(pf->pid);
+    if (!p) return;                      /* gone: what the open made stays */
+    struct proc_node pn = { .kind = PK_FILE, .p = p, .thread = pf->thread };
+    pn.t = pf->thread ? thread_of(p, pf->tid) : live_thread(p);
+    if (pf->thread && !pn.t) return;
+    snprintf(pn.name, sizeof pn.name, "%s", pf->name);
+    size_t len = 0;
+    char *data = generate(caller, &pn, &len);
+    if (!data) return;
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", host_fd);
+    int w = open(link, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (w >= 0) {
+        if (len && write(w, data, len) < 0) { /* keep what the open made */ }
+        close(w);
+    }
+    free(data);
+}
 
 int64_t procfs_write(struct task *t, struct proc_file *pf, int host_fd, const char *data, size_t len)
 {

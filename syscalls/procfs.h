@@ -34,7 +34,7 @@ struct proc_node {
     struct task *t;          /* the thread named, or a live thread of p; NULL: a zombie */
     bool thread;             /* named as a thread (task/TID, thread-self) */
     int fd;                  /* PK_FD: the guest descriptor */
-    char name[32];           /* PK_FILE, PK_HOST_FILE: the entry */
+    char name[48];           /* PK_FILE, PK_HOST_FILE: the entry ("/" + a path: machine-wide) */
     const char *tail;        /* the links: "" or "/rest" to follow past them */
     char link[64];           /* PK_SELF_LINK: its target ("1000", "1000/task/1001") */
     char path[PATH_MAX];     /* the canonical guest path (for the tail, a copy) */
@@ -72,6 +72,10 @@ bool procfs_file_is_dir(const struct proc_file *pf);
 int64_t procfs_getdents(struct task *t, struct proc_file *pf, int host_fd, uint64_t buf, size_t count);
 /* A write through a descriptor of a /proc file: oom_score_adj takes a value, nothing
  * else is writable. */
+/* Linux makes a /proc file's text as it is read (seq_file): before a read that starts at
+ * offset 0 (off, or the file's offset when off is -1), the text is made again, so that
+ * what happened since the open, or since an earlier read, shows. */
+void procfs_before_read(struct task *caller, int host_fd, int64_t off);
 int64_t procfs_write(struct task *t, struct proc_file *pf, int host_fd, const char *data, size_t len);
 /* lseek on a directory: its listing position. */
 int64_t procfs_lseek(struct proc_file *pf, int64_t off, int whence);

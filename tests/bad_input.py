@@ -18,7 +18,11 @@ Cases (default: all):
                   minimal hand-made i386 ELF written here)
   truncated       the first 100 bytes of the static hello program
   wrong-machine   the hello program with e_machine patched to AArch64
-  dynamic         a dynamically linked executable (default /bin/true)
+  missing-interp  a dynamic executable (default /bin/true) whose PT_INTERP names a file
+                  that does not exist
+  bad-interp      the same with PT_INTERP naming a text file (not an ELF interpreter)
+  script-missing-interp  a `#!` script whose interpreter does not exist
+  script-no-interp       a `#!` line with no interpreter name
 """
 
 import argparse
@@ -30,7 +34,7 @@ import sys
 import tempfile
 
 CASES = ["missing", "directory", "empty", "text", "elf32", "truncated",
-         "wrong-machine", "dynamic"]
+         "wrong-machine", "missing-interp", "bad-interp", "script-missing-interp", "script-no-interp"]
 
 
 def minimal_elf32():
@@ -83,8 +87,8 @@ def make_elf32(tmp):
     return path, "hand-made minimal i386 ELF"
 
 
-def has_interp(path):
-    """True if path is an ELF64 file with a PT_INTERP program header."""
+def interp_range(path):
+    """(file offset, size) of the PT_INTERP string of an ELF64 file, or None."""
     with open(path, "rb") as f:
         data = f.read(1 << 16)
     if data[:4] != b"\x7fELF" or data[4] != 2:
@@ -96,8 +100,10 @@ def has_interp(path):
         if off + 4 > len(data):
             break
         if struct.unpack_from("<I", data, off)[0] == 3:  # PT_INTERP
-            return True
-    return False
+            p_offset, = struct.unpack_from("<Q", data, off + 0x08)
+            p_filesz, = struct.unpack_from("<Q", data, off + 0x20)
+            return p_offset, p_filesz
+    return None
 
 
 def prepare(case, tmp, args):
@@ -147,12 +153,37 @@ def prepare(case, tmp, args):
             f.write(data)
         os.chmod(p, 0o755)
         return p, "hello with %s" % case
-    if case == "dynamic":
+    if case in ("missing-interp", "bad-interp"):
         if not os.path.isfile(args.dynamic):
             raise SetupError("%s does not exist" % args.dynamic)
-        if not has_interp(args.dynamic):
+        interp = interp_range(args.dynamic)
+        if not interp:
             raise SetupError("%s is not a dynamically linked ELF64 executable" % args.dynamic)
-        return args.dynamic, "dynamic executable"
+        with open(args.dynamic, "rb") as f:
+            data = bytearray(f.read())
+        if case == "missing-interp":
+            target = "/nonexistent/ld.so"
+        else:
+            target = os.path.join(tmp, "t")
+            with open(target, "w") as f:
+                f.write("not an interpreter\n")
+            os.chmod(target, 0o755)
+        off, size = interp
+        name = target.encode() + b"\0"
+        if len(name) > size:
+            raise SetupError("temporary path too long for PT_INTERP")
+        data[off:off + size] = name + bytes(size - len(name))
+        p = os.path.join(tmp, "dyn")
+        with open(p, "wb") as f:
+            f.write(data)
+        os.chmod(p, 0o755)
+        return p, "dynamic executable with PT_INTERP %s" % target
+    if case in ("script-missing-interp", "script-no-interp"):
+        p = os.path.join(tmp, "script")
+        with open(p, "w") as f:
+            f.write("#!%s\necho hi\n" % (os.path.join(tmp, "no-such-shell") if case == "script-missing-interp" else "   "))
+        os.chmod(p, 0o755)
+        return p, "script"
     raise SetupError("unknown case %r" % case)
 
 

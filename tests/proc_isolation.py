@@ -29,7 +29,7 @@ uniemu's status: ENOENT
 /proc/self/mem rw: EACCES
 /proc/self/mem ro: EACCES
 /proc/thread-self/mem: EACCES
-/proc/self/environ: EACCES
+/proc/self/pagemap: EACCES
 /proc/self/status for writing: EACCES
 /proc/self/nosuch: ENOENT
 /proc/config.gz (uniemu's kernel has none): ENOENT

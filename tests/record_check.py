@@ -9,6 +9,10 @@ Modes:
                         in another directory, from a copy of the record.
   inputs PROG           a program that reads tests/data files (`busybox sh -c` with cat,
                         a pipe and ls): the replay works after the input files are gone.
+  libdir                a `#!/bin/sh` script (dynamic dash) that runs a dynamic program
+                        whose shared library is found through LD_LIBRARY_PATH in a
+                        temporary directory; the replay works after the directory,
+                        the script, the program and the library are gone.
   corrupt PROG          a flipped byte, a truncated file, another format version and a
                         file that is not a record each get one clear error (status 2).
   diverge PROG          a record whose checkpoint was altered (and checksummed again)
@@ -34,17 +38,17 @@ def fail(msg):
     print("FAIL: " + msg)
 
 
-def run(argv, cwd):
-    p = subprocess.run(argv, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL, capture_output=True, timeout=250)
+def run(argv, cwd, env=None):
+    p = subprocess.run(argv, cwd=cwd, env=env or ENV, stdin=subprocess.DEVNULL, capture_output=True, timeout=250)
     return p.returncode, p.stdout, p.stderr
 
 
-def record_and_replay(u, prog, tmp, before_replay=None):
+def record_and_replay(u, prog, tmp, before_replay=None, env=None):
     rec_dir, rep_dir = os.path.join(tmp, "rec"), os.path.join(tmp, "elsewhere")
     os.makedirs(rec_dir, exist_ok=True)
     os.makedirs(rep_dir, exist_ok=True)
     rec = os.path.join(rec_dir, "run.rec")
-    a = run([u, "record", "-o", rec, "--strace=" + os.path.join(rec_dir, "a.log"), "--sched", "random", "--seed", "7"] + prog, rec_dir)
+    a = run([u, "record", "-o", rec, "--strace=" + os.path.join(rec_dir, "a.log"), "--sched", "random", "--seed", "7"] + prog, rec_dir, env)
     if not os.path.isfile(rec):
         fail("no record written: %r" % (a,))
         return None
@@ -75,6 +79,30 @@ def mode_inputs(a, tmp):
         shutil.copy(os.path.join(a.data, name), data)
     script = "cat %s/lorem.txt | wc -l; sort %s/words.txt | head -3; ls %s" % (data, data, data)
     record_and_replay(a.uniemu, a.prog + ["sh", "-c", script], tmp, before_replay=lambda: shutil.rmtree(data))
+
+
+def mode_libdir(a, tmp):
+    lib = os.path.join(tmp, "lib")
+    os.makedirs(lib)
+    with open(os.path.join(lib, "greet.c"), "w") as f:
+        f.write('#include <stdio.h>\nint greet(const char *w) { return printf("hello from the library, %s\\n", w); }\n')
+    with open(os.path.join(lib, "main.c"), "w") as f:
+        f.write('int greet(const char *);\nint main(int c, char **v) { return greet(c > 1 ? v[1] : "nobody") > 0 ? 3 : 1; }\n')
+    for cmd in (["gcc", "-shared", "-fPIC", "-o", os.path.join(lib, "libgreet.so"), os.path.join(lib, "greet.c")],
+                ["gcc", "-o", os.path.join(lib, "main"), os.path.join(lib, "main.c"), "-L" + lib, "-lgreet"]):
+        if subprocess.run(cmd).returncode != 0:
+            fail("cannot build the test program: %s" % " ".join(cmd))
+            return
+    script = os.path.join(lib, "run.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\n%s/main \"$1\"\necho \"status $?\"\n" % lib)
+    os.chmod(script, 0o755)
+    env = dict(ENV, LD_LIBRARY_PATH=lib)
+    rec = record_and_replay(a.uniemu, [script, "world"], tmp, before_replay=lambda: shutil.rmtree(lib), env=env)
+    if rec:
+        out = run([a.uniemu, "replay", rec], tmp)[1]
+        if b"hello from the library, world\nstatus 3\n" not in out:
+            fail("the replay did not run the library's code: %r" % out[-200:])
 
 
 def read_record(path):
@@ -199,7 +227,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uniemu", required=True)
     ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
-    ap.add_argument("mode", choices=["same", "inputs", "corrupt", "diverge", "noembed"])
+    ap.add_argument("mode", choices=["same", "inputs", "libdir", "corrupt", "diverge", "noembed"])
     ap.add_argument("prog", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     a.uniemu = os.path.abspath(a.uniemu)

@@ -15,6 +15,8 @@ Modes:
              random; every seed gives the same count twice.
   replay     decisions written by a random run and forced into an rr run give the
              same output and log; a truncated decisions file is refused (125).
+  outputs    any program whose output depends on the interleaving (a threaded python3
+             script): each seed exits 0, and at least three distinct outputs show up.
   deadlock   the program must be reported as a deadlock: status 125, each task listed.
   stracef    the --strace log of a threaded program: [pid N] prefixes only while
              several tasks live, <unfinished ...> matched by <... resumed>.
@@ -99,6 +101,19 @@ def mode_seed(a, tmp):
         print("  %-40s %3d seeds, first %d" % (o, len(seeds), seeds[0]))
     if len(outcomes) < 3:
         fail("only %d distinct outcomes over %d seeds" % (len(outcomes), a.seeds))
+
+
+def mode_outputs(a, tmp):
+    seen = {}
+    for seed in range(a.seeds):
+        opts = ["--sched", a.sched, "--seed", str(seed)]
+        rc, out, err, log = deterministic(a.uniemu, opts, a.prog, tmp)
+        if rc != 0:
+            fail("seed %d: status %d, stderr %r" % (seed, rc, err[:300]))
+        print("seed %2d: %s" % (seed, out.decode(errors="replace").strip()))
+        seen.setdefault(out, []).append(seed)
+    if len(seen) < 3:
+        fail("only %d distinct outputs over %d seeds" % (len(seen), a.seeds))
 
 
 def mode_order(a, tmp):
@@ -217,7 +232,7 @@ def main():
     ap.add_argument("--uniemu", required=True)
     ap.add_argument("--seeds", type=int, default=16)
     ap.add_argument("--sched", default="random")
-    ap.add_argument("mode", choices=["seed", "order", "race", "replay", "deadlock", "stracef"])
+    ap.add_argument("mode", choices=["seed", "order", "race", "replay", "deadlock", "stracef", "outputs"])
     ap.add_argument("prog", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

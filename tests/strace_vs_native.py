@@ -34,6 +34,8 @@ def main():
     ap.add_argument("--uniemu", required=True)
     ap.add_argument("--from", dest="start", default="open",
                     help="compare from the first line matching this regex (default: the first open)")
+    ap.add_argument("--ignore", action="append", default=[],
+                    help="leave out lines matching this regex (calls whose results are the seed's)")
     ap.add_argument("prog", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     prog = a.prog[1:] if a.prog[:1] == ["--"] else a.prog
@@ -50,6 +52,8 @@ def main():
         pad = lambda ls: [re.sub(r"\) +=", ") =", l) for l in ls]
         want = pad(tail_from(own_pid(open(native).read().splitlines(), 1000), a.start))
         got = pad(tail_from(open(ours).read().splitlines(), a.start))
+        keep = lambda ls: [l for l in ls if not any(re.match(r, l) for r in a.ignore)]
+        want, got = keep(want), keep(got)
         if want != got:
             print("FAIL: logs differ")
             sys.stdout.writelines(l + "\n" for l in difflib.unified_diff(want, got, "strace", "uniemu", lineterm=""))

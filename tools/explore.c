@@ -166,7 +166,7 @@ static void child_run(const struct run_options *base, const char *prog, char *co
     int status;
     if (prepared) {
         /* Recording starts here, before the first instruction, as in a fresh run. */
-        if (record_path && rec_record_start(record_path, prepared->task->proc->exe, argv, environ, &opt, true) != 0) _exit(2);
+        if (record_path && rec_record_start(record_path, prepared->exe, argv, environ, &opt, true) != 0) _exit(2);
         status = run_prepared(prepared, &opt);
     } else {
         status = run_program(prog, argv, environ, &opt);

@@ -230,6 +230,27 @@ static int embed(const char *path)
     return 0;
 }
 
+struct initial_file { int64_t ret; char *abs; };
+static struct initial_file *initial_files;
+static int ninitial;
+
+void rec_initial_reset(void)
+{
+    for (int i = 0; i < ninitial; i++) free(initial_files[i].abs);
+    free(initial_files);
+    initial_files = NULL;
+    ninitial = 0;
+}
+
+void rec_note_initial(int64_t ret, const char *abs)
+{
+    struct initial_file *n = realloc(initial_files, (ninitial + 1) * sizeof *n);
+    if (!n) return;
+    initial_files = n;
+    initial_files[ninitial].ret = ret;
+    initial_files[ninitial++].abs = strdup(ret == 0 ? abs : "");
+}
+
 int rec_record_start(const char *path, const char *exe_abs, char *const argv[], char *const envp[],
                      const struct run_options *opt, bool embed_bins)
 {
@@ -256,6 +277,13 @@ int rec_record_start(const char *path, const char *exe_abs, char *const argv[], 
     meta_kn("pct_depth", opt->sched.pct_depth);
     meta_kn("pct_horizon", opt->sched.pct_horizon);
     if (embed(exe_abs) != 0) { fprintf(stderr, "uniemu: %s: cannot read the program to record it\n", exe_abs); return -1; }
+    for (int i = 0; i < ninitial; i++) {
+        if (initial_files[i].ret == 0 && embed(initial_files[i].abs) != 0) {
+            fprintf(stderr, "uniemu: %s: cannot read the file to record it\n", initial_files[i].abs);
+            return -1;
+        }
+        rec_exec_result(initial_files[i].ret, initial_files[i].abs);
+    }
     return 0;
 }
 
@@ -637,7 +665,7 @@ bool rec_is_external(struct syscall *sc)
     case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_write: case SYS_pwrite64:
     case SYS_writev: case SYS_pwritev: case SYS_lseek: case SYS_fstat: case SYS_fstatfs: case SYS_getdents64:
     case SYS_ftruncate: case SYS_fsync: case SYS_fdatasync: case SYS_fadvise64: case SYS_ioctl: case SYS_fchmod:
-    case SYS_fchown: case SYS_fchdir:
+    case SYS_fchown: case SYS_fchdir: case SYS_fgetxattr: case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr:
         return fd_external(t, fd0);
     case SYS_fcntl: {
         int cmd = (int)sc->a[1];
@@ -658,7 +686,8 @@ bool rec_is_external(struct syscall *sc)
     case SYS_lchown: case SYS_fchownat: case SYS_utimensat: case SYS_utime: case SYS_utimes: case SYS_futimesat:
     case SYS_truncate: case SYS_statfs: case SYS_mknod: case SYS_mknodat:
     case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid: case SYS_getresuid: case SYS_getresgid:
-    case SYS_getgroups:
+    case SYS_getgroups: case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr:
+    case SYS_listxattr: case SYS_llistxattr: case SYS_removexattr: case SYS_lremovexattr:
         return true;
 #ifdef SYS_fchmodat2
     case SYS_fchmodat2: return true;

@@ -62,6 +62,10 @@ void rec_external_call(struct syscall *sc, int64_t (*fn)(struct syscall *));
  * recorded absolute path (*abs, PATH_MAX bytes). */
 void rec_exec_result(int64_t ret, const char *abs);
 int64_t rec_exec_replay(char *abs, const char **load);
+/* The files the initial program's loading resolved (its interpreters), noted before any
+ * record starts; rec_record_start records them as the first execve results. */
+void rec_initial_reset(void);
+void rec_note_initial(int64_t ret, const char *abs);
 /* Host readiness (poll, select, epoll_wait and the scheduler's wait on host descriptors):
  * a host poll/epoll_wait that is recorded, or replayed from the record without touching
  * the host. rec_host_poll retries EINTR; both return the count or -errno. */

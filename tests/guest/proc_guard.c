@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     try_open("/proc/self/mem rw", "/proc/self/mem", O_RDWR);
     try_open("/proc/self/mem ro", "/proc/self/mem", O_RDONLY);
     try_open("/proc/thread-self/mem", "/proc/thread-self/mem", O_RDWR);
-    try_open("/proc/self/environ", "/proc/self/environ", O_RDONLY);
+    try_open("/proc/self/pagemap", "/proc/self/pagemap", O_RDONLY);
     try_open("/proc/self/status for writing", "/proc/self/status", O_WRONLY);
     try_open("/proc/self/nosuch", "/proc/self/nosuch", O_RDONLY);
     try_open("/proc/config.gz (uniemu's kernel has none)", "/proc/config.gz", O_RDONLY);
