@@ -33,9 +33,11 @@ int main(void)
     printf("gettimeofday: %ld, agrees with time(): %s\n", r, tv.tv_sec <= now && now - tv.tv_sec < 5 ? "yes" : "no");
     time_t t2 = 0;
     long r2 = vtime(&t2);
+    /* The kernel's time() is the coarse clock: up to a tick behind gettimeofday, so a
+     * second behind when the calls straddle a second's boundary. */
     printf("time: returned == stored: %s, agrees: %s\n", r2 == (long)t2 ? "yes" : "no",
-           t2 >= tv.tv_sec && t2 - tv.tv_sec < 5 ? "yes" : "no");
-    printf("time(NULL) works: %s\n", vtime(NULL) >= tv.tv_sec ? "yes" : "no");
+           t2 >= tv.tv_sec - 1 && t2 - tv.tv_sec < 5 ? "yes" : "no");
+    printf("time(NULL) works: %s\n", vtime(NULL) >= tv.tv_sec - 1 ? "yes" : "no");
     unsigned cpu = 99, node = 99;
     long r3 = vgetcpu(&cpu, &node, NULL);
     printf("getcpu: %ld, cpu is a number: %s\n", r3, cpu < 4096 ? "yes" : "no");
