@@ -341,7 +341,13 @@ static void report_deadlock(void)
         if (t->state == TASK_DEAD) continue;
         fprintf(DIAG, "  pid %d tid %d %s", t->proc->pid, t->tid, wait_words(t));
         if (t->wait == WAIT_FUTEX) fprintf(DIAG, " at %#llx", (unsigned long long)t->wait_addr);
-        if (t->in_syscall) fprintf(DIAG, " (in syscall %d, %s)", t->sc.nr, t->log_head.len ? t->log_head.p : "");
+        if (t->in_syscall) {
+            /* The call as the log shows it when there is a log, else its name. */
+            const char *name = syscall_name(t->sc.nr);
+            if (t->log_head.len) fprintf(DIAG, " in %s", t->log_head.p);
+            else if (name) fprintf(DIAG, " in %s()", name);
+            else fprintf(DIAG, " in system call %d", t->sc.nr);
+        }
         fputc('\n', DIAG);
     }
 }

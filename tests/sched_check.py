@@ -190,6 +190,11 @@ def mode_deadlock(a, tmp):
             fail("%s: status %d, stderr %r" % (sched, rc, text[:300]))
         if len(re.findall(r"^  pid \d+ tid \d+ ", text, re.M)) < 2:
             fail("%s: the report does not list every task:\n%s" % (sched, text))
+        # Without a log too, each blocked task's line names its call.
+        rc, out, err, _ = run(a.uniemu, ["--sched", sched, "--seed", "1"], a.prog)
+        lines = re.findall(r"^  pid \d+ tid \d+ .*$", err.decode(errors="replace"), re.M)
+        if not lines or any(not re.search(r" in [a-z_0-9]+\(", l) for l in lines):
+            fail("%s: without --strace, a task line does not name its call: %r" % (sched, lines))
 
 
 def mode_stracef(a, tmp):
