@@ -24,7 +24,7 @@ extern const size_t vdso_image_size;
 #define MAX_PROGRAM_SIZE (1ULL << 31)
 #define STACK_EXPAND (128 * 1024)  /* Linux grows the first stack by 128 KiB below argv */
 
-static int fail(char *err, size_t n, const char *fmt, ...)
+int loader_fail(char *err, size_t n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -43,11 +43,11 @@ static int prot_of(uint32_t pf)
 static unsigned char *slurp(const char *path, size_t *size, struct stat *st, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { fail(err, errlen, "%s: %s", path, strerror(errno)); return NULL; }
-    if (fstat(fd, st) != 0) { fail(err, errlen, "%s: %s", path, strerror(errno)); close(fd); return NULL; }
-    if (S_ISDIR(st->st_mode)) { fail(err, errlen, "%s: is a directory", path); close(fd); return NULL; }
-    if (!S_ISREG(st->st_mode)) { fail(err, errlen, "%s: not a regular file", path); close(fd); return NULL; }
-    if ((uint64_t)st->st_size > MAX_PROGRAM_SIZE) { fail(err, errlen, "%s: file too large", path); close(fd); return NULL; }
+    if (fd < 0) { loader_fail(err, errlen, "%s: %s", path, strerror(errno)); return NULL; }
+    if (fstat(fd, st) != 0) { loader_fail(err, errlen, "%s: %s", path, strerror(errno)); close(fd); return NULL; }
+    if (S_ISDIR(st->st_mode)) { loader_fail(err, errlen, "%s: is a directory", path); close(fd); return NULL; }
+    if (!S_ISREG(st->st_mode)) { loader_fail(err, errlen, "%s: not a regular file", path); close(fd); return NULL; }
+    if ((uint64_t)st->st_size > MAX_PROGRAM_SIZE) { loader_fail(err, errlen, "%s: file too large", path); close(fd); return NULL; }
     size_t n = st->st_size;
     unsigned char *buf = malloc(n ? n : 1);
     size_t got = 0;
@@ -57,7 +57,7 @@ static unsigned char *slurp(const char *path, size_t *size, struct stat *st, cha
         got += r;
     }
     close(fd);
-    if (!buf || got < n) { free(buf); fail(err, errlen, "%s: cannot read", path); return NULL; }
+    if (!buf || got < n) { free(buf); loader_fail(err, errlen, "%s: cannot read", path); return NULL; }
     *size = n;
     return buf;
 }
@@ -94,17 +94,17 @@ static int elf_open(const char *path, struct elf_file *f, char *err, size_t errl
     size_t size = f->size;
     elf_version(EV_CURRENT);
     int rc = -ENOEXEC;
-    if (size < 4 || memcmp(img, ELFMAG, SELFMAG) != 0) { fail(err, errlen, "%s: not an ELF file", path); goto bad; }
-    if (size < EI_NIDENT || img[EI_CLASS] != ELFCLASS64) { fail(err, errlen, "%s: not a 64-bit ELF file (only x86-64 programs run)", path); goto bad; }
-    if (!(f->e = elf_memory((char *)img, size)) || elf_kind(f->e) != ELF_K_ELF) { fail(err, errlen, "%s: corrupt ELF file", path); goto bad; }
+    if (size < 4 || memcmp(img, ELFMAG, SELFMAG) != 0) { loader_fail(err, errlen, "%s: not an ELF file", path); goto bad; }
+    if (size < EI_NIDENT || img[EI_CLASS] != ELFCLASS64) { loader_fail(err, errlen, "%s: not a 64-bit ELF file (only x86-64 programs run)", path); goto bad; }
+    if (!(f->e = elf_memory((char *)img, size)) || elf_kind(f->e) != ELF_K_ELF) { loader_fail(err, errlen, "%s: corrupt ELF file", path); goto bad; }
     GElf_Ehdr *eh = &f->eh;
-    if (!gelf_getehdr(f->e, eh)) { fail(err, errlen, "%s: corrupt ELF header", path); goto bad; }
-    if (eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64) { fail(err, errlen, "%s: not an x86-64 program (machine %u)", path, eh->e_machine); goto bad; }
-    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) { fail(err, errlen, "%s: not an executable (ELF type %u)", path, eh->e_type); goto bad; }
+    if (!gelf_getehdr(f->e, eh)) { loader_fail(err, errlen, "%s: corrupt ELF header", path); goto bad; }
+    if (eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64) { loader_fail(err, errlen, "%s: not an x86-64 program (machine %u)", path, eh->e_machine); goto bad; }
+    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) { loader_fail(err, errlen, "%s: not an executable (ELF type %u)", path, eh->e_type); goto bad; }
     size_t phnum;
     if (elf_getphdrnum(f->e, &phnum) != 0 || phnum == 0 || phnum > 1024 ||
         eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size || phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff) {
-        fail(err, errlen, "%s: corrupt ELF program headers", path); goto bad;
+        loader_fail(err, errlen, "%s: corrupt ELF program headers", path); goto bad;
     }
     f->phnum = phnum;
     uint64_t lo = UINT64_MAX, hi = 0, prev_end = 0;
@@ -112,14 +112,14 @@ static int elf_open(const char *path, struct elf_file *f, char *err, size_t errl
     f->max_align = PAGE_SIZE;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;
-        if (!gelf_getphdr(f->e, (int)i, &ph)) { fail(err, errlen, "%s: corrupt program header %zu", path, i); goto bad; }
+        if (!gelf_getphdr(f->e, (int)i, &ph)) { loader_fail(err, errlen, "%s: corrupt program header %zu", path, i); goto bad; }
         if (ph.p_type == PT_INTERP) {
             /* Linux takes the first one: a NUL-terminated path inside the file. */
             if (have_interp) continue;
             have_interp = true;
             if (ph.p_filesz < 2 || ph.p_filesz > PATH_MAX || ph.p_offset > size || ph.p_filesz > size - ph.p_offset ||
                 img[ph.p_offset + ph.p_filesz - 1] != 0) {
-                fail(err, errlen, "%s: corrupt ELF: bad interpreter path (PT_INTERP)", path); goto bad;
+                loader_fail(err, errlen, "%s: corrupt ELF: bad interpreter path (PT_INTERP)", path); goto bad;
             }
             memcpy(f->interp, img + ph.p_offset, ph.p_filesz);
             continue;
@@ -127,15 +127,15 @@ static int elf_open(const char *path, struct elf_file *f, char *err, size_t errl
         if (ph.p_type == PT_PHDR) { f->phdr_vaddr = ph.p_vaddr; have_phdr = true; }
         if (ph.p_type != PT_LOAD) continue;
         if (ph.p_filesz > ph.p_memsz || ph.p_offset > size || ph.p_filesz > size - ph.p_offset) {
-            fail(err, errlen, "%s: corrupt ELF: segment %zu lies beyond the end of the file", path, i); goto bad;
+            loader_fail(err, errlen, "%s: corrupt ELF: segment %zu lies beyond the end of the file", path, i); goto bad;
         }
         if (ph.p_memsz > TASK_SIZE_64 || ph.p_vaddr > TASK_SIZE_64 - ph.p_memsz) {
-            fail(err, errlen, "%s: corrupt ELF: segment %zu does not fit in the address space", path, i); goto bad;
+            loader_fail(err, errlen, "%s: corrupt ELF: segment %zu does not fit in the address space", path, i); goto bad;
         }
         if (ph.p_align > 1 && ((ph.p_align & (ph.p_align - 1)) || (ph.p_vaddr - ph.p_offset) % PAGE_SIZE)) {
-            fail(err, errlen, "%s: corrupt ELF: segment %zu is misaligned", path, i); goto bad;
+            loader_fail(err, errlen, "%s: corrupt ELF: segment %zu is misaligned", path, i); goto bad;
         }
-        if (ph.p_vaddr < prev_end) { fail(err, errlen, "%s: corrupt ELF: segments overlap or are out of order", path); goto bad; }
+        if (ph.p_vaddr < prev_end) { loader_fail(err, errlen, "%s: corrupt ELF: segments overlap or are out of order", path); goto bad; }
         if (lo == UINT64_MAX) f->first_vaddr = ph.p_vaddr;
         prev_end = ph.p_vaddr + ph.p_memsz;
         if (ph.p_vaddr < lo) lo = ph.p_vaddr;
@@ -144,7 +144,7 @@ static int elf_open(const char *path, struct elf_file *f, char *err, size_t errl
         if (!have_phdr && ph.p_offset <= eh->e_phoff && eh->e_phoff < ph.p_offset + ph.p_filesz)
             f->phdr_vaddr = ph.p_vaddr + (eh->e_phoff - ph.p_offset);
     }
-    if (lo == UINT64_MAX) { fail(err, errlen, "%s: ELF file has no loadable segment", path); goto bad; }
+    if (lo == UINT64_MAX) { loader_fail(err, errlen, "%s: ELF file has no loadable segment", path); goto bad; }
     f->lo = PAGE_DOWN(lo);
     f->hi = PAGE_UP(hi);
     return 0;
@@ -168,7 +168,7 @@ static int elf_map(struct addr_space *as, struct elf_file *f, uint64_t bias, con
         int prot = prot_of(ph.p_flags);
         if (file_end > start) {
             if (as_map(as, start, file_end - start, prot, MAP_PRIVATE, abs_path, PAGE_DOWN(ph.p_offset), f->st.st_dev, f->st.st_ino))
-                return fail(err, errlen, "%s: cannot map segment at %#llx", path, (unsigned long long)start);
+                return loader_fail(err, errlen, "%s: cannot map segment at %#llx", path, (unsigned long long)start);
             uint64_t foff = PAGE_DOWN(ph.p_offset);
             size_t span = file_end - start;
             size_t avail = f->size - foff < span ? f->size - foff : span;
@@ -183,7 +183,7 @@ static int elf_map(struct addr_space *as, struct elf_file *f, uint64_t bias, con
         if (mem_end > file_end && mem_end > start) {
             uint64_t bss = file_end > start ? file_end : start;
             if (as_map(as, bss, mem_end - bss, prot, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, 0, 0))
-                return fail(err, errlen, "%s: cannot map bss at %#llx", path, (unsigned long long)bss);
+                return loader_fail(err, errlen, "%s: cannot map bss at %#llx", path, (unsigned long long)bss);
         }
     }
     return 0;
@@ -202,14 +202,14 @@ int elf_load(struct addr_space *as, const char *path, const char *abs_path, cons
     if (dynamic) {
         /* The interpreter is opened as an exec (its errors are execve's), then must be
          * an x86-64 ELF itself (ELIBBAD otherwise), without an interpreter of its own. */
-        if (!files || !files->resolve) { rc = -ENOEXEC; fail(err, errlen, "%s: dynamically linked program", path); goto out; }
+        if (!files || !files->resolve) { rc = -ENOEXEC; loader_fail(err, errlen, "%s: dynamically linked program", path); goto out; }
         if ((rc = files->resolve(files->ctx, prog.interp, interp_abs, interp_load))) {
-            fail(err, errlen, "%s: its interpreter %s: %s", path, prog.interp, strerror(-rc));
+            loader_fail(err, errlen, "%s: its interpreter %s: %s", path, prog.interp, strerror(-rc));
             goto out;
         }
         char why[PATH_MAX + 128];
         if (elf_open(interp_load, &interp, why, sizeof why) != 0 || interp.interp[0]) {
-            fail(err, errlen, "%s: its interpreter %s is not an x86-64 ELF interpreter", path, prog.interp);
+            loader_fail(err, errlen, "%s: its interpreter %s is not an x86-64 ELF interpreter", path, prog.interp);
             rc = -ELIBBAD;
             goto out;
         }
@@ -225,15 +225,15 @@ int elf_load(struct addr_space *as, const char *path, const char *abs_path, cons
         base &= ~(prog.max_align - 1);
         bias = PAGE_DOWN(base - prog.first_vaddr);
         if (prog.hi + bias > as->mmap_base || !as_range_free(as, prog.lo + bias, prog.hi - prog.lo)) {
-            fail(err, errlen, "%s: program too large", path); goto out;
+            loader_fail(err, errlen, "%s: program too large", path); goto out;
         }
     } else if (prog.eh.e_type == ET_DYN) {
         /* A static-PIE goes at the top of the mmap area, like any mapping. */
-        if (!as_find_free(as, prog.hi - prog.lo + prog.max_align, as->mmap_base)) { fail(err, errlen, "%s: program too large", path); goto out; }
+        if (!as_find_free(as, prog.hi - prog.lo + prog.max_align, as->mmap_base)) { loader_fail(err, errlen, "%s: program too large", path); goto out; }
         uint64_t at = (as->mmap_base - (prog.hi - prog.lo)) & ~(prog.max_align - 1);
         bias = at - prog.lo;
     } else if (prog.lo < MMAP_MIN_ADDR) {
-        fail(err, errlen, "%s: program wants to load at %#llx, below the lowest allowed address", path, (unsigned long long)prog.lo);
+        loader_fail(err, errlen, "%s: program wants to load at %#llx, below the lowest allowed address", path, (unsigned long long)prog.lo);
         rc = -EPERM;
         goto out;
     }
@@ -248,7 +248,7 @@ int elf_load(struct addr_space *as, const char *path, const char *abs_path, cons
         if (interp.eh.e_type == ET_DYN) {
             uint64_t len = interp.hi - interp.lo;
             uint64_t at = as_find_free(as, len + interp.max_align - PAGE_SIZE, as->mmap_base);
-            if (!at) { fail(err, errlen, "%s: no room for the interpreter", path); goto out; }
+            if (!at) { loader_fail(err, errlen, "%s: no room for the interpreter", path); goto out; }
             at = (at + interp.max_align - PAGE_SIZE) & ~(interp.max_align - 1);
             ibias = at - interp.lo;
         }

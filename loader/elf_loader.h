@@ -35,6 +35,9 @@ struct exec_files {
 int elf_load(struct addr_space *as, const char *path, const char *abs_path, const struct exec_files *files,
              struct loaded_program *lp, char *err, size_t errlen);
 
+/* Writes a one-line reason into err (n bytes); returns -1. */
+int loader_fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Maps the stack and writes argc, argv, envp and the aux vector; returns the initial
  * stack pointer, or 0 when it does not fit. execfn is the path as given to exec. */
 uint64_t elf_build_stack(struct addr_space *as, struct loaded_program *lp, char *const argv[],

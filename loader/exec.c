@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +67,6 @@ int script_parse(const char *buf, size_t n, char *name, size_t name_size, char *
     return 0;
 }
 
-static int fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static char **strv_copy(char *const v[])
 {
@@ -128,26 +119,26 @@ int exec_load(struct addr_space *as, const char *filename, const char *load, con
     snprintf(interp, sizeof interp, "%s", filename);   /* bprm->interp: what a script's interpreter is told */
     int rc;
     for (int depth = 0;; depth++) {
-        if (depth > MAX_INTERP_DEPTH) { rc = -ELOOP; fail(err, errlen, "%s: too many levels of interpreters", filename); break; }
+        if (depth > MAX_INTERP_DEPTH) { rc = -ELOOP; loader_fail(err, errlen, "%s: too many levels of interpreters", filename); break; }
         char buf[BINPRM_BUF_SIZE];
         int fd = open(cur_load, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) { rc = -errno; fail(err, errlen, "%s: %s", cur_abs, strerror(errno)); break; }
+        if (fd < 0) { rc = -errno; loader_fail(err, errlen, "%s: %s", cur_abs, strerror(errno)); break; }
         ssize_t n = read(fd, buf, sizeof buf);
         close(fd);
-        if (n < 0) { rc = -EIO; fail(err, errlen, "%s: cannot read", cur_abs); break; }
+        if (n < 0) { rc = -EIO; loader_fail(err, errlen, "%s: cannot read", cur_abs); break; }
         char name[BINPRM_BUF_SIZE], arg[BINPRM_BUF_SIZE];
         bool has_arg = false;
         rc = script_parse(buf, (size_t)n, name, sizeof name, arg, sizeof arg, &has_arg);
-        if (rc < 0) { fail(err, errlen, "%s: bad #! line", cur_abs); break; }
+        if (rc < 0) { loader_fail(err, errlen, "%s: bad #! line", cur_abs); break; }
         if (rc == 0) {
             char **nv = script_argv(argv, name, has_arg ? arg : NULL, interp);
             if (!nv) { rc = -ENOMEM; break; }
             strv_free(argv);
             argv = nv;
             snprintf(interp, sizeof interp, "%s", name);
-            if (!files || !files->resolve) { rc = -ENOEXEC; fail(err, errlen, "%s: a script", cur_abs); break; }
+            if (!files || !files->resolve) { rc = -ENOEXEC; loader_fail(err, errlen, "%s: a script", cur_abs); break; }
             if ((rc = files->resolve(files->ctx, name, cur_abs, cur_load))) {
-                fail(err, errlen, "%s: its interpreter %s: %s", filename, name, strerror(-rc));
+                loader_fail(err, errlen, "%s: its interpreter %s: %s", filename, name, strerror(-rc));
                 break;
             }
             continue;

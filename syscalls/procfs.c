@@ -353,18 +353,22 @@ static bool in_list(const char *const *l, const char *s, size_t len)
     return false;
 }
 
+/* A file of the model that is not per process (generated under the name given). */
+static int model_file(struct task *t, struct proc_node *pn, const char *prefix, const char *name)
+{
+    pn->kind = PK_FILE;
+    pn->p = t->proc;
+    pn->t = t;
+    snprintf(pn->name, sizeof pn->name, "%s%s", prefix, name);
+    return 0;
+}
+
 int procfs_resolve(struct task *t, const char *abs, bool follow, struct proc_node *pn)
 {
     memset(pn, 0, sizeof *pn);
     pn->tail = "";
     snprintf(pn->path, sizeof pn->path, "%s", abs);
-    if (in_list(sys_names, abs, strlen(abs))) {
-        pn->kind = PK_FILE;
-        pn->p = t->proc;
-        pn->t = t;
-        snprintf(pn->name, sizeof pn->name, "%s", abs);
-        return 0;
-    }
+    if (in_list(sys_names, abs, strlen(abs))) return model_file(t, pn, "", abs);
     const char *p = abs + 5;
     if (*p == 0) { pn->kind = PK_PASS; return 0; }
     p++;
@@ -395,31 +399,13 @@ int procfs_resolve(struct task *t, const char *abs, bool follow, struct proc_nod
          * host's would describe another kernel (LTP reads it through zcat). */
         if (len == 9 && !strncmp(p, "config.gz", 9)) return -ENOENT;
         /* The System V IPC limits are the model's (syscalls/ipc.c), not the host's. */
-        if (ipc_proc_show(p, NULL) == 0) {
-            pn->kind = PK_FILE;
-            pn->p = t->proc;
-            pn->t = t;
-            snprintf(pn->name, sizeof pn->name, "%s", p);
-            return 0;
-        }
+        if (ipc_proc_show(p, NULL) == 0) return model_file(t, pn, "", p);
         /* The guest's CPU, not the host's (core/cpu.c: the flags are its CPUID). */
-        if (len == 7 && !strncmp(p, "cpuinfo", 7) && !p[7]) {
-            pn->kind = PK_FILE;
-            pn->p = t->proc;
-            pn->t = t;
-            snprintf(pn->name, sizeof pn->name, "cpuinfo");
-            return 0;
-        }
+        if (len == 7 && !strncmp(p, "cpuinfo", 7) && !p[7]) return model_file(t, pn, "", "cpuinfo");
         /* The machine-wide files: the emulated machine's, made from its model
          * (syscalls/machine.h) and the virtual clock; those that would show the host's
          * live state and have no model here are absent. */
-        if (in_list(global_names, p, strlen(p))) {
-            pn->kind = PK_FILE;
-            pn->p = t->proc;
-            pn->t = t;
-            snprintf(pn->name, sizeof pn->name, "/%s", p);
-            return 0;
-        }
+        if (in_list(global_names, p, strlen(p))) return model_file(t, pn, "/", p);
         if (in_list(host_state_names, p, len)) return -ENOENT;
         pn->kind = PK_PASS;       /* sys/..., and names that do not exist */
         return 0;
