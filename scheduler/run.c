@@ -150,26 +150,12 @@ void task_kill(struct task *t, int sig)
     task_exit(t, sig & 0x7f, true);
 }
 
+/* A fault's si_code by name (signals.c names them for the log too); "0" for none. */
 static const char *si_code_name(int signo, int code)
 {
-    if (code == SI_KERNEL) return "SI_KERNEL";
-    switch (signo) {
-    case SIGSEGV: return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : "0";
-    case SIGBUS: return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_ADRERR ? "BUS_ADRERR" : "0";
-    case SIGILL: return code == ILL_ILLOPN ? "ILL_ILLOPN" : "0";
-    case SIGFPE:
-        switch (code) {
-        case FPE_INTDIV: return "FPE_INTDIV";
-        case FPE_FLTDIV: return "FPE_FLTDIV";
-        case FPE_FLTOVF: return "FPE_FLTOVF";
-        case FPE_FLTUND: return "FPE_FLTUND";
-        case FPE_FLTRES: return "FPE_FLTRES";
-        case FPE_FLTINV: return "FPE_FLTINV";
-        }
-        return "0";
-    case SIGTRAP: return code == TRAP_BRKPT ? "TRAP_BRKPT" : "0";
-    }
-    return "0";
+    siginfo_t si = { .si_signo = signo, .si_code = code };
+    const char *n = code > 0 || code == SI_KERNEL ? sig_code_name(&si) : NULL;
+    return n ? n : "0";
 }
 
 static const char *fault_words(const struct fault *f)

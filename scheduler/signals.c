@@ -86,7 +86,7 @@ int sig_dequeue_from(struct task *t, uint64_t set, siginfo_t *info)
 
 /* ---- the log ---- */
 
-static const char *code_name(const siginfo_t *si)
+const char *sig_code_name(const siginfo_t *si)
 {
     switch (si->si_code) {
     case SI_USER: return "SI_USER";
@@ -154,7 +154,7 @@ void sig_format_info(struct strbuf *out, const siginfo_t *si)
     struct strbuf sb = { 0 }, name = { 0 };
     sb_signame(&name, si->si_signo);
     sb_printf(&sb, "{si_signo=%s, si_code=", name.p);
-    const char *cn = code_name(si);
+    const char *cn = sig_code_name(si);
     if (cn) sb_puts(&sb, cn); else sb_printf(&sb, "%d", si->si_code);
     int sig = si->si_signo;
     bool fault = si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);

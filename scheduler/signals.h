@@ -56,6 +56,8 @@ uint64_t sig_pending_set(struct task *t);
 void sig_free_pending(struct sigpending *p);
 /* "{si_signo=SIGX, si_code=..., ...}" as strace prints a siginfo. */
 void sig_format_info(struct strbuf *sb, const siginfo_t *info);
+/* si_code's name as strace prints it (SEGV_MAPERR, FPE_FLTDIV, SI_USER...), or NULL. */
+const char *sig_code_name(const siginfo_t *si);
 /* The log line "--- SIGX {...} ---" for info. */
 void sig_log(struct task *t, const siginfo_t *info);
 /* Whether the signal's action is to be ignored (SIG_IGN, or SIG_DFL of an ignoring signal). */

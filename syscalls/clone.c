@@ -231,12 +231,6 @@ static int64_t sys_clone3(struct syscall *sc)
 #define MAX_ARG_STRINGS 4096
 #define MAX_ARG_BYTES (2 << 20)
 
-static void free_strv(char **v)
-{
-    if (!v) return;
-    for (char **p = v; *p; p++) free(*p);
-    free(v);
-}
 
 /* Copies a NULL-terminated array of guest strings in. */
 static int strv_in(struct task *t, uint64_t addr, char ***out)
@@ -246,15 +240,15 @@ static int strv_in(struct task *t, uint64_t addr, char ***out)
     size_t total = 0;
     for (int i = 0; addr; i++) {
         uint64_t p;
-        if (i == MAX_ARG_STRINGS) { free_strv(v); return -E2BIG; }
-        if (guest_read(t->as, addr + 8 * (uint64_t)i, &p, 8)) { free_strv(v); return -EFAULT; }
+        if (i == MAX_ARG_STRINGS) { strv_free(v); return -E2BIG; }
+        if (guest_read(t->as, addr + 8 * (uint64_t)i, &p, 8)) { strv_free(v); return -EFAULT; }
         if (!p) break;
         char buf[PATH_MAX * 4];
         long n = guest_read_str(t->as, p, buf, sizeof buf);
-        if (n < 0) { free_strv(v); return n == -EFAULT ? -EFAULT : -E2BIG; }
+        if (n < 0) { strv_free(v); return n == -EFAULT ? -EFAULT : -E2BIG; }
         total += (size_t)n + 1;
-        if (total > MAX_ARG_BYTES) { free_strv(v); return -E2BIG; }
-        if (!(v[i] = strdup(buf))) { free_strv(v); return -ENOMEM; }
+        if (total > MAX_ARG_BYTES) { strv_free(v); return -E2BIG; }
+        if (!(v[i] = strdup(buf))) { strv_free(v); return -ENOMEM; }
     }
     *out = v;
     return 0;
@@ -354,7 +348,7 @@ static int64_t do_execve(struct task *t, uint64_t path_addr, uint64_t argv_addr,
     int rc = path_in(t, path_addr, guest);
     if (rc) return rc;
     char **argv = NULL, **envp = NULL;
-    if ((rc = strv_in(t, argv_addr, &argv)) || (rc = strv_in(t, envp_addr, &envp))) { free_strv(argv); return rc; }
+    if ((rc = strv_in(t, argv_addr, &argv)) || (rc = strv_in(t, envp_addr, &envp))) { strv_free(argv); return rc; }
     struct exec_files files = { exec_resolve, t };
     if ((rc = exec_resolve(t, guest, abs, load))) goto out;
     struct addr_space *as = as_create();
@@ -378,8 +372,8 @@ static int64_t do_execve(struct task *t, uint64_t path_addr, uint64_t argv_addr,
     exec_commit(t, as, sp, res.lp.start, res.exe);
     rc = 0;
 out:
-    free_strv(argv);
-    free_strv(envp);
+    strv_free(argv);
+    strv_free(envp);
     return rc;
 }
 
