@@ -19,6 +19,7 @@
 #include "syscalls/syscall.h"
 #include "syscalls/ipc.h"
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -347,26 +348,37 @@ static void die_of_signal(struct task *t)
     task_kill(t, sig);
 }
 
-/* Runs every task until all have ended. Returns 0, or DEADLOCK_STATUS. */
-static int run_all(void)
+static void kill_all(void)
+{
+    for (int i = 0; i < ntasks; i++)
+        if (all_tasks[i]->state != TASK_DEAD) task_kill(all_tasks[i], SIGKILL);
+}
+
+/* Runs every task until all have ended, or until max_insns (0: none) instructions have
+ * run. Returns 0, DEADLOCK_STATUS, LIMIT_STATUS or REPLAY_DIVERGED. */
+static int run_all(uint64_t max_insns)
 {
     for (;;) {
+        if (max_insns && det_insns() >= max_insns) {
+            fprintf(DIAG, "uniemu: the run reached its limit of %" PRIu64 " instructions (--max-insns) and was stopped\n",
+                    max_insns);
+            kill_all();
+            return LIMIT_STATUS;
+        }
         uint64_t budget;
         enum sched_status st;
         struct task *t = sched_next(&budget, &st);
         if (!t) {
             if (st == SCHED_DONE) return rec_diverged() ? REPLAY_DIVERGED : 0;
             if (st == SCHED_DEADLOCK) report_deadlock();
-            for (int i = 0; i < ntasks; i++)
-                if (all_tasks[i]->state != TASK_DEAD) task_kill(all_tasks[i], SIGKILL);
+            kill_all();
             return rec_diverged() || st == SCHED_DIVERGED ? (rec_mode == REC_REPLAY ? REPLAY_DIVERGED : DEADLOCK_STATUS)
                                                       : DEADLOCK_STATUS;
         }
         load_task(t);
         if (sched_decided()) rec_checkpoint(t);
         if (rec_diverged()) {
-            for (int i = 0; i < ntasks; i++)
-                if (all_tasks[i]->state != TASK_DEAD) task_kill(all_tasks[i], SIGKILL);
+            kill_all();
             return REPLAY_DIVERGED;
         }
         if (t->proc->fatal_sig) { die_of_signal(t); continue; }
@@ -381,6 +393,7 @@ static int run_all(void)
         struct fault f;
         uint64_t before = det_insns(), cpu_left = timers_cpu_budget(t->proc);
         if (cpu_left < budget) budget = cpu_left;   /* a CPU-time timer fires exactly then */
+        if (max_insns && max_insns - before < budget) budget = max_insns - before;
         cpu_trace_task(t->as, t->tid);
         enum stop_reason why = cpu_run(t->as, budget, &f);
         t->proc->cpu_insns += det_insns() - before;
@@ -439,7 +452,7 @@ int run_prepare(const char *prog, char *const argv[], char *const envp[], const 
     }
     /* Recording starts once the program is loaded, with the files its loading found
      * (explore starts its records the same way, after one load for all runs). */
-    if (opt->record_path && rec_record_start(opt->record_path, exe, argv, envp, opt, !opt->record_no_embed) != 0) {
+    if (opt->record_path && rec_record_start(opt->record_path, exe, prog, argv, envp, opt, !opt->record_no_embed) != 0) {
         strv_free(res.argv);
         tasks_free_all();
         return 2;
@@ -475,7 +488,7 @@ int run_prepared(struct prepared_run *pr, const struct run_options *opt)
     if (sched_init(&opt->sched) != 0) { tasks_free_all(); return 2; }
     first_process = t->proc;
     sched_add(t);
-    int rc = run_all();
+    int rc = run_all(opt->max_insns);
     cred_host_restore();   /* uniemu's own files are written with its own credentials */
     int st = first_process->wait_status;
     int status = rc ? rc : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);

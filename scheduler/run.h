@@ -10,6 +10,8 @@ struct task;
 /* uniemu's exit status when every task is blocked for ever (a deadlock) or a forced
  * schedule does not fit the run. */
 #define DEADLOCK_STATUS 125
+/* uniemu's exit status when the run reached its --max-insns budget and was stopped. */
+#define LIMIT_STATUS 123
 
 struct run_options {
     uint64_t seed;
@@ -22,6 +24,7 @@ struct run_options {
     bool record_no_embed;      /* keep only the program's size and CRC in the record */
     char *outcome;             /* if set: filled with the run's outcome (explore) */
     size_t outcome_size;
+    uint64_t max_insns;        /* stop the run (LIMIT_STATUS) after this many instructions; 0: no limit */
 };
 
 /* Loads and runs prog. Returns uniemu's exit status: the guest's exit code, 128+signal

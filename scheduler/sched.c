@@ -27,6 +27,8 @@ static struct task **live;
 static int nlive, live_cap;
 static struct task *cur;           /* the task given the last slice */
 static uint64_t slice_end;         /* det_insns() at which cur's slice ends */
+static uint64_t cur_since;         /* det_insns() since cur has run while others could (guided) */
+static bool cur_alone;             /* cur was the only runnable task at the last decision */
 static uint64_t block_counter;
 static FILE *dec_out, *dec_in;
 static uint64_t ndecisions;
@@ -169,6 +171,8 @@ void sched_fini(void)
     while (nhwaits) unwatch_host(hwaits[0].t);
     free(hwaits); hwaits = NULL; hwaits_cap = 0; next_host_check = 0;
     cur = NULL;
+    cur_since = 0;
+    cur_alone = false;
 }
 
 static int task_index(struct task *t)
@@ -296,6 +300,28 @@ static void record(struct task *t, uint64_t slice)
     if (rec_mode == REC_RECORD) rec_put_decision(t->tid, slice);
 }
 
+/* SCHED_GUIDED (minimize's candidate runs): between guide events the current task keeps
+ * running, but not for ever while another could run: after guided_fair() instructions in
+ * a row it gives way to the next task by tid, so that a candidate whose switches were
+ * taken away still ends when a task spin-waits for another. The replay that finds the
+ * guide events sees the same rule (guided_default), and marks where the record kept a
+ * task running for long with "stay" events that restart the count. */
+
+static uint64_t guided_fair(void)
+{
+    return opt.quantum < (1000000 / 64) ? 1000000 : opt.quantum * 64;
+}
+
+/* What a guided run picks when no guide event applies. */
+static struct task *guided_default(struct task **run, int n, uint64_t now)
+{
+    int at = -1;
+    for (int i = 0; i < n; i++) if (run[i] == cur) at = i;
+    if (at < 0) return run[0];
+    if (now - cur_since < guided_fair()) return cur;
+    return run[(at + 1) % n];
+}
+
 static struct task *strategy_pick(struct task **run, int n, uint64_t *slice)
 {
     uint64_t now = det_insns();
@@ -321,11 +347,12 @@ static struct task *strategy_pick(struct task **run, int n, uint64_t *slice)
                 if (run[i]->tid == tid) pick = run[i];
         }
         if (pick && pick != cur && sched_guide_applied) sched_guide_applied(now, cur, pick);
-        if (!pick) {
-            for (int i = 0; i < n; i++) if (run[i] == cur) pick = cur;
-            if (!pick) pick = run[0];
-        }
-        *slice = next_guide < nguide && guide[next_guide].at > now ? guide[next_guide].at - now : UINT64_MAX;
+        if (pick) cur_since = now;   /* a switch, or a stay: the count starts again */
+        else pick = guided_default(run, n, now);
+        uint64_t used = pick == cur ? now - cur_since : 0;
+        *slice = guided_fair() - used;
+        if (next_guide < nguide && guide[next_guide].at > now && guide[next_guide].at - now < *slice)
+            *slice = guide[next_guide].at - now;
         return pick;
     }
     case SCHED_PCT: {
@@ -382,7 +409,10 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
     }
     struct task *t;
     uint64_t slice = 1;
+    /* Time a task runs alone does not count as keeping others from running. */
+    if (n > 1 && (cur_alone || !cur)) { cur_since = det_insns(); cur_alone = false; }
     if (n == 1) {
+        cur_alone = true;
         /* No choice to make: run until something happens. */
         t = run[0];
         slice = UINT64_MAX;
@@ -409,10 +439,13 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
         ndecisions++;
         slice_end = det_insns() + slice;
         if (sched_trace) {
-            struct task *canon = NULL;
-            for (int i = 0; i < n; i++) if (run[i] == cur) canon = cur;
-            if (!canon) canon = run[0];
-            sched_trace(det_insns(), t->tid, canon->tid);
+            uint64_t now_i = det_insns();
+            struct task *canon = guided_default(run, n, now_i);
+            if (t != canon) sched_trace(now_i, t->tid, canon->tid);
+            else if (t == cur && now_i - cur_since >= guided_fair() / 2) {
+                sched_trace(now_i, t->tid, -1);   /* a stay: see guided_fair */
+                cur_since = now_i;
+            }
         }
     } else if (dec_in) {
         int tid;
@@ -439,6 +472,7 @@ struct task *sched_next(uint64_t *budget, enum sched_status *status)
         record(t, slice);
         slice_end = det_insns() + slice;
     }
+    if (t != cur) cur_since = det_insns();
     cur = t;
     decided = n > 1;
     /* A sleeper's timeout also ends the slice: time is counted in instructions. */

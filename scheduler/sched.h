@@ -10,12 +10,15 @@
 
 enum sched_kind { SCHED_RR, SCHED_RANDOM, SCHED_PCT, SCHED_GUIDED };
 
-/* SCHED_GUIDED (minimize): run the current task as long as it can run, else the
- * lowest tid; and at each guide event's instruction count switch to its task. */
+/* SCHED_GUIDED (minimize): run the current task as long as it can run (but give way to
+ * the next tid after a long stretch while others could run: sched.c's guided_fair), else
+ * the lowest tid; and at each guide event's instruction count switch to its task (an
+ * event for the running task itself is a "stay": it restarts that stretch). */
 struct guide_event { uint64_t at; int tid; };
 void sched_set_guide(const struct guide_event *ev, int n);
-/* Called at every decision with the task chosen and the one the guided policy would
- * have chosen (set while replaying to extract a record's deviations). */
+/* Called, while replaying to extract a record's deviations, at each decision where the
+ * task chosen is not the one the guided policy would choose (canonical), and with
+ * canonical -1 where the guided run needs a stay to keep following the record. */
 extern void (*sched_trace)(uint64_t now, int chosen, int canonical);
 /* Called when a guide event switches tasks (minimize explains the switches). */
 extern void (*sched_guide_applied)(uint64_t at, struct task *from, struct task *to);

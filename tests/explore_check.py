@@ -11,6 +11,15 @@ Modes:
   shard                the seeds split over --shard 1/2 and 2/2, then --merge: the same
                        outcome counts as one unsharded exploration.
   stop                 --stop-on crash stops at the first run that kills a process.
+  minimize             minimize the crash records of 300 runs: at most 2 preemptions, a
+                       critical pair, and the small record replays to the same outcome.
+  minimize_spin        a spin-wait race recorded from a copy of the program that is then
+                       deleted: minimize finishes, within its bounds, from the record
+                       alone, leaves no temporary files, and its record replays.
+  minimize_killed      minimize stopped by SIGTERM while it runs leaves no output, no
+                       temporary directory and no candidate run behind.
+  rr_refused           explore --sched rr is a usage error that says why (rr takes no
+                       decision from the seed).
 """
 import argparse
 import json
@@ -136,6 +145,87 @@ def mode_minimize(a, tmp):
             fail("the minimized record replays to another outcome")
 
 
+def mode_minimize_spin(a, tmp):
+    import shutil
+    prog = os.path.join(tmp, "spinprog")
+    shutil.copy(a.prog[0], prog)
+    rec = os.path.join(tmp, "r.rec")
+    for seed in range(1, 40):
+        rc, _, _ = run([a.uniemu, "record", "-o", rec, "--seed", str(seed), prog])
+        if rc == 1:
+            break
+    else:
+        return fail("no seed in 1..39 ran the thread before main's read")
+    os.unlink(prog)
+    tdir = os.path.join(tmp, "t")
+    os.mkdir(tdir)
+    env = dict(ENV, TMPDIR=tdir)
+    small = os.path.join(tmp, "m.rec")
+    try:
+        p = subprocess.run([a.uniemu, "minimize", rec, "-o", small], env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return fail("minimize did not finish in 120 s on a spin-wait race")
+    text = p.stdout.decode(errors="replace")
+    print(text.rstrip(), p.stderr.decode(errors="replace").rstrip())
+    m = [l for l in text.splitlines() if l.startswith("minimized: ")]
+    if p.returncode != 0 or not m:
+        return fail("minimize exited %d" % p.returncode)
+    if int(m[0].split()[1]) != 1:
+        fail("one switch decides this race; minimize left: " + m[0])
+    if "critical pair of switch 1" not in text:
+        fail("no critical pair named")
+    if os.listdir(tdir):
+        fail("minimize left %r in TMPDIR" % os.listdir(tdir))
+    rc, out, err = run([a.uniemu, "replay", small])
+    if rc != 1:
+        fail("the minimized record replays to status %d, not 1" % rc)
+
+
+def mode_minimize_killed(a, tmp):
+    import signal
+    import time
+    summary = explore(a.uniemu, ["--runs", "300"], a.prog, tmp)
+    crashes = [o for o in summary["outcomes"] if "SEGV" in o["outcome"]]
+    if not crashes:
+        return fail("no crash among the outcomes")
+    tdir = os.path.join(tmp, "t")
+    os.mkdir(tdir)
+    small = os.path.join(tmp, "killed-minimize-output.rec")
+    p = subprocess.Popen([a.uniemu, "minimize", os.path.join(tmp, crashes[0]["record"]), "-o", small],
+                         env=dict(ENV, TMPDIR=tdir), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    first = p.stdout.readline()   # "record: ...": the candidate runs start after it
+    print(first.decode(errors="replace").rstrip())
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=60)
+    if p.returncode != -signal.SIGTERM:
+        fail("minimize ended with %r, not SIGTERM (it finished first?)" % p.returncode)
+    time.sleep(0.5)
+    left = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if small.encode() in f.read():
+                    left.append(pid)
+        except OSError:
+            pass
+    if left:
+        fail("candidate runs left running: %r" % left)
+        for pid in left:
+            os.kill(int(pid), signal.SIGKILL)
+    if os.listdir(tdir):
+        fail("minimize left %r in TMPDIR" % os.listdir(tdir))
+    if os.path.exists(small):
+        fail("minimize left an output file")
+
+
+def mode_rr_refused(a, tmp):
+    rc, out, err = run([a.uniemu, "explore", "--runs", "5", "--sched", "rr", "--out", tmp] + a.prog)
+    if rc != 2 or b"same schedule for every seed" not in err:
+        fail("explore --sched rr: status %d, %r (a usage error that says why wanted)" % (rc, err[-200:]))
+
+
 def mode_stop(a, tmp):
     summary = explore(a.uniemu, ["--runs", "200", "--stop-on", "crash"], a.prog, tmp)
     if summary["runs"] > 2:
@@ -145,7 +235,7 @@ def mode_stop(a, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uniemu", required=True)
-    ap.add_argument("mode", choices=["outcomes", "shard", "stop", "minimize"])
+    ap.add_argument("mode", choices=["outcomes", "shard", "stop", "minimize", "minimize_spin", "minimize_killed", "rr_refused"])
     ap.add_argument("rest", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     sep = a.rest.index("--") if "--" in a.rest else None

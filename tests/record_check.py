@@ -17,6 +17,9 @@ Modes:
                         file that is not a record each get one clear error (status 2).
   diverge PROG          a record whose checkpoint was altered (and checksummed again)
                         is reported as a divergence, with status 124.
+  limit PROG ARGS...    --max-insns stops a run that needs more (status 123, one line on
+                        stderr), the same way twice; without it the run ends by itself;
+                        a record made with the limit replays to the same stop.
 Exit status 0 when all checks pass.
 """
 import argparse
@@ -70,6 +73,24 @@ def record_and_replay(u, prog, tmp, before_replay=None, env=None):
 
 def mode_same(a, tmp):
     record_and_replay(a.uniemu, a.prog, tmp)
+
+
+def mode_limit(a, tmp):
+    u = a.uniemu
+    free = run([u, "run", "--seed", "3"] + a.prog, tmp)
+    if free[0] == 123:
+        fail("the program exits 123 without a limit: the check cannot tell")
+    lim = [run([u, "run", "--seed", "3", "--max-insns", "50000"] + a.prog, tmp) for _ in range(2)]
+    if lim[0] != lim[1]:
+        fail("two runs with the same limit differ")
+    if lim[0][0] != 123 or b"--max-insns" not in lim[0][2]:
+        fail("--max-insns 50000: status %d, stderr %r" % (lim[0][0], lim[0][2][-200:]))
+    rec = os.path.join(tmp, "lim.rec")
+    r = run([u, "record", "-o", rec, "--seed", "3", "--max-insns", "50000"] + a.prog, tmp)
+    p = run([u, "replay", rec], tmp)
+    if r[0] != 123 or p[0] != 123 or r[1] != p[1]:
+        fail("record/replay with --max-insns: status %d/%d" % (r[0], p[0]))
+    print("without a limit: status %d; with --max-insns 50000: %d" % (free[0], lim[0][0]))
 
 
 def mode_inputs(a, tmp):
@@ -227,7 +248,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uniemu", required=True)
     ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
-    ap.add_argument("mode", choices=["same", "inputs", "libdir", "corrupt", "diverge", "noembed"])
+    ap.add_argument("mode", choices=["same", "inputs", "libdir", "corrupt", "diverge", "noembed", "limit"])
     ap.add_argument("prog", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     a.uniemu = os.path.abspath(a.uniemu)

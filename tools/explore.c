@@ -166,7 +166,7 @@ static void child_run(const struct run_options *base, const char *prog, char *co
     int status;
     if (prepared) {
         /* Recording starts here, before the first instruction, as in a fresh run. */
-        if (record_path && rec_record_start(record_path, prepared->exe, argv, environ, &opt, true) != 0) _exit(2);
+        if (record_path && rec_record_start(record_path, prepared->exe, prepared->exe, argv, environ, &opt, true) != 0) _exit(2);
         status = run_prepared(prepared, &opt);
     } else {
         status = run_program(prog, argv, environ, &opt);
@@ -286,6 +286,12 @@ int cmd_explore(int argc, char **argv)
         else if (!strcmp(a, "--quantum")) opt.sched.quantum = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--sched")) {
             if (sched_parse(v, &opt.sched)) return usage_explore();
+            /* rr takes no decision from the seed: every run would be the same run. */
+            if (opt.sched.kind == SCHED_RR) {
+                fprintf(stderr, "uniemu: explore: --sched rr gives the same schedule for every seed; "
+                                "use random or pct (or uniemu run --sched rr --quantum N for one schedule)\n");
+                return 2;
+            }
             sched_name = v;
         } else if (!strcmp(a, "--shard")) {
             if (sscanf(v, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n) {

@@ -50,6 +50,7 @@ static void usage(FILE *out)
             "                    (PCT with depth D, default 3, change points in the first H\n"
             "                    instructions, default 1000000)\n"
             "  --quantum N       instructions per turn (rr), mean turn (random), default 10000\n"
+            "  --max-insns N     stop the run after N instructions in all (status 123)\n"
             "  --decisions-out F write every scheduling decision to F\n"
             "  --decisions-in F  force the decisions read from F (replays a schedule)\n"
             "  -h, --help        this text\n"
@@ -58,7 +59,7 @@ static void usage(FILE *out)
             "Exit status: the first process's own, 128+N when signal N killed it, 126 when it\n"
             "cannot be loaded, 127 when it does not exist, 125 for a deadlock (every thread\n"
             "blocked for ever) or a decisions file that does not fit, 124 when a replay\n"
-            "departs from its record, 2 for a usage error.\n");
+            "departs from its record, 123 when --max-insns stopped it, 2 for a usage error.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -146,6 +147,12 @@ static int parse_run_options(int argc, char **argv, int i, struct run_options *o
                 fprintf(stderr, "uniemu: --quantum needs a number of instructions (1 or more)\n");
                 return -1;
             }
+        } else if (!strcmp(a, "--max-insns") || !strncmp(a, "--max-insns=", 12)) {
+            const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || parse_u64(v, &opt->max_insns) || opt->max_insns == 0) {
+                fprintf(stderr, "uniemu: --max-insns needs a number of instructions (1 or more)\n");
+                return -1;
+            }
         } else if (!strcmp(a, "--decisions-out") || !strcmp(a, "--decisions-in")) {
             if (i + 1 >= argc) { fprintf(stderr, "uniemu: %s needs a file\n", a); return -1; }
             if (a[12] == 'o') opt->sched.decisions_out = argv[++i];
@@ -173,6 +180,21 @@ static int open_log(struct run_options *opt)
     return 0;
 }
 
+/* A replay interrupted (Ctrl-C) removes the temporary copies of the record's programs. */
+static void replay_interrupted(int sig)
+{
+    rec_remove_temp();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_interrupts(void)
+{
+    signal(SIGINT, replay_interrupted);
+    signal(SIGTERM, replay_interrupted);
+    signal(SIGHUP, replay_interrupted);
+}
+
 static int cmd_replay(int argc, char **argv)
 {
     struct run_options opt = { 0 };
@@ -192,14 +214,8 @@ static int cmd_replay(int argc, char **argv)
     if (i + 1 != argc) { fprintf(stderr, "uniemu: usage: uniemu replay [--strace[=FILE]] [-s N] RECORD\n"); return 2; }
     struct rec_run run;
     if (rec_replay_load(argv[i], &run) != 0) { rec_run_free(&run); return 2; }
-    opt.seed = run.seed;
-    opt.aslr = run.aslr;
-    opt.sched.kind = (enum sched_kind)run.sched_kind;
-    opt.sched.quantum = run.quantum;
-    opt.sched.pct_depth = run.pct_depth;
-    opt.sched.pct_horizon = run.pct_horizon;
-    opt.exe_override = run.exe_path;
-    opt.execfn = run.execfn;
+    catch_interrupts();
+    rec_run_options(&run, &opt);
     if (open_log(&opt) != 0) { rec_run_free(&run); return 2; }
     int status = run_program(run.bin_file, run.argv, run.envp, &opt);
     if (status != run.status && status != REPLAY_DIVERGED) {
@@ -224,15 +240,9 @@ static int cmd_timeline(int argc, char **argv)
     if (!in || !out) { fprintf(stderr, "usage: uniemu timeline RECORD -o OUT.html\n"); return 2; }
     struct rec_run run;
     if (rec_replay_load(in, &run) != 0) { rec_run_free(&run); return 2; }
+    catch_interrupts();
     struct run_options opt = { 0 };
-    opt.seed = run.seed;
-    opt.aslr = run.aslr;
-    opt.sched.kind = (enum sched_kind)run.sched_kind;
-    opt.sched.quantum = run.quantum;
-    opt.sched.pct_depth = run.pct_depth;
-    opt.sched.pct_horizon = run.pct_horizon;
-    opt.exe_override = run.exe_path;
-    opt.execfn = run.execfn;
+    rec_run_options(&run, &opt);
     int keep = dup(2), null = open("/dev/null", O_WRONLY);
     if (keep < 0 || null < 0) return 2;
     fflush(NULL);

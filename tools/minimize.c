@@ -17,7 +17,12 @@
 #include "scheduler/task.h"
 #include "core/addr_space.h"
 #include "core/cpu.h"
+#include "core/det.h"
 #include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -31,13 +36,23 @@
 #define MAX_TESTS 4000
 
 static struct rec_run rr;
-static struct guide_event events[MAX_EVENTS];
+static struct guide_event events[MAX_EVENTS];   /* the record's switches (what ddmin shrinks) */
 static int nevents;
+static struct guide_event stays[MAX_EVENTS];    /* where the record kept a task on: always kept */
+static int nstays;
 static int pipe_w = -1;
 static char tmpdir[PATH_MAX - 64];
 static int tests_run;
+/* Bounds of every candidate run, from the record's own run: a candidate that would run
+ * for ever (a spin-wait never switched away from) is stopped and counts as another outcome. */
+static uint64_t cand_max_insns;
+static unsigned cand_max_seconds;
+static volatile sig_atomic_t child_pid;
 
-struct outcome { int status; char desc[OUTCOME_MAX]; uint64_t hash; };
+/* A switch or a stay, as the replay reports it through the pipe. */
+struct trace_rec { uint64_t at; int tid; int stay; };
+
+struct outcome { int status; char desc[OUTCOME_MAX]; uint64_t hash, insns; };
 
 static uint64_t hash_file(const char *path, uint64_t h)
 {
@@ -54,8 +69,40 @@ static uint64_t hash_file(const char *path, uint64_t h)
 static void trace_event(uint64_t now, int chosen, int canonical)
 {
     if (chosen == canonical) return;
-    struct guide_event ev = { now, chosen };
+    struct trace_rec ev = { now, chosen, canonical < 0 };
     if (write(pipe_w, &ev, sizeof ev) != sizeof ev) _exit(3);
+}
+
+static void remove_temp(void)
+{
+    if (!tmpdir[0]) return;
+    static const char *const names[] = { "out", "err", "min.rec" };
+    char f[PATH_MAX];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(f, sizeof f, "%s/%s", tmpdir, names[i]);
+        unlink(f);
+    }
+    rmdir(tmpdir);
+    tmpdir[0] = 0;
+}
+
+/* Interrupted: the candidate run goes too, and nothing is left behind. */
+static void on_signal(int sig)
+{
+    if (child_pid > 0) kill(child_pid, SIGKILL);
+    remove_temp();
+    rec_remove_temp();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* A candidate: the record's stays merged, in time order, with the switches kept. */
+static int with_stays(const struct guide_event *ev, int n, struct guide_event *all)
+{
+    int i = 0, j = 0, m = 0;
+    while (i < n || j < nstays)
+        all[m++] = j >= nstays || (i < n && ev[i].at <= stays[j].at) ? ev[i++] : stays[j++];
+    return m;
 }
 
 static uint64_t task_rip(struct task *t)
@@ -89,31 +136,34 @@ static void explain_switch(uint64_t at, struct task *from, struct task *to)
 
 /* One run in a child process: the record's program under the given guide events (or a
  * replay when guided is false). Returns the outcome; extra is filled from the pipe. */
-static int run_child(bool replay, const struct guide_event *ev, int n, const char *record_out, bool explain,
+static int run_child(bool replay, const struct guide_event *ev_in, int n_in, const char *record_out, bool explain,
                      struct outcome *out, char *extra, size_t extra_size)
 {
+    static struct guide_event ev[2 * MAX_EVENTS];
+    int n = replay ? 0 : with_stays(ev_in, n_in, ev);
     char outf[PATH_MAX], errf[PATH_MAX];
     snprintf(outf, sizeof outf, "%s/out", tmpdir);
     snprintf(errf, sizeof errf, "%s/err", tmpdir);
     int p[2], q[2];
     if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0) return -1;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        /* Dies with minimize; and a candidate that hangs on the host is stopped too. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(3);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        if (!replay) alarm(cand_max_seconds);
         close(p[0]); close(q[0]);
         int o = open(outf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), e = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (o < 0 || e < 0 || in < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(2);
         diag_out = fopen("/dev/null", "w");   /* uniemu's own words are not the guest's output */
         struct run_options opt = { 0 };
-        opt.seed = rr.seed;
-        opt.aslr = rr.aslr;
-        opt.exe_override = rr.exe_path;
-        opt.execfn = rr.execfn;
-        opt.sched.quantum = rr.quantum;
-        opt.sched.pct_depth = rr.pct_depth;
-        opt.sched.pct_horizon = rr.pct_horizon;
+        rec_run_options(&rr, &opt);
         char desc[OUTCOME_MAX] = "";
         opt.outcome = desc;
         opt.outcome_size = sizeof desc;
@@ -124,15 +174,17 @@ static int run_child(bool replay, const struct guide_event *ev, int n, const cha
         } else {
             rec_mode = REC_OFF;
             opt.sched.kind = SCHED_GUIDED;
+            if (!opt.max_insns || cand_max_insns < opt.max_insns) opt.max_insns = cand_max_insns;
             sched_set_guide(ev, n);
             opt.record_path = record_out;
             if (explain) sched_guide_applied = explain_switch;
         }
         int status = run_program(rr.bin_file, rr.argv, rr.envp, &opt);
         fflush(NULL);
-        dprintf(p[1], "%d\t%s\n", status, desc);
+        dprintf(p[1], "%d\t%" PRIu64 "\t%s\n", status, det_insns(), desc);
         _exit(0);
     }
+    child_pid = pid;
     close(p[1]);
     close(q[1]);
     size_t got = 0;
@@ -149,17 +201,23 @@ static int run_child(bool replay, const struct guide_event *ev, int n, const cha
     ssize_t n2 = read(p[0], buf, sizeof buf - 1);
     close(p[0]);
     int ws;
-    waitpid(pid, &ws, 0);
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
+    child_pid = 0;
     tests_run++;
     buf[n2 > 0 ? n2 : 0] = 0;
-    char *tab = strchr(buf, '\t');
+    char *tab = strchr(buf, '\t'), *tab2 = tab ? strchr(tab + 1, '\t') : NULL;
     memset(out, 0, sizeof *out);
-    if (!tab) { out->status = -1; snprintf(out->desc, sizeof out->desc, "uniemu failed"); return (int)got; }
-    *tab = 0;
+    if (!tab2) {
+        out->status = -1;
+        snprintf(out->desc, sizeof out->desc, WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM ? "time limit" : "uniemu failed");
+        return (int)got;
+    }
+    *tab = *tab2 = 0;
     out->status = atoi(buf);
-    char *nl = strchr(tab + 1, '\n');
+    out->insns = strtoull(tab + 1, NULL, 10);
+    char *nl = strchr(tab2 + 1, '\n');
     if (nl) *nl = 0;
-    snprintf(out->desc, sizeof out->desc, "%s", tab + 1);
+    snprintf(out->desc, sizeof out->desc, "%s", tab2 + 1);
     out->hash = hash_file(errf, hash_file(outf, 0xcbf29ce484222325ULL));
     return (int)got;
 }
@@ -206,6 +264,33 @@ static int ddmin(struct guide_event *ev, int n)
     return n;
 }
 
+/* Copies the minimized record from the temporary directory to the user's file (written
+ * whole or not at all: out_open/out_commit). */
+static int publish(const char *from, const char *to)
+{
+    int fd = open(from, O_RDONLY | O_CLOEXEC);
+    struct out_file o;
+    if (fd < 0) return -1;
+    if (out_open(&o, to) != 0) { close(fd); return -1; }
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        if (fwrite(buf, 1, (size_t)n, o.f) != (size_t)n) { n = -1; break; }
+    close(fd);
+    if (n < 0) { out_abort(&o); return -1; }
+    return out_commit(&o);
+}
+
+static int fail(const char *msg, const char *arg)
+{
+    fprintf(stderr, "uniemu: ");
+    fprintf(stderr, msg, arg);
+    fprintf(stderr, "\n");
+    remove_temp();
+    rec_run_free(&rr);
+    return 2;
+}
+
 int cmd_minimize(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
@@ -215,37 +300,53 @@ int cmd_minimize(int argc, char **argv)
         else { in = NULL; break; }
     }
     if (!in || !out) { fprintf(stderr, "usage: uniemu minimize RECORD -o OUT\n"); return 2; }
+    if (out_check(out) != 0) { fprintf(stderr, "uniemu: %s: %s\n", out, strerror(errno)); return 2; }
     if (rec_replay_load(in, &rr) != 0) { rec_run_free(&rr); return 2; }
     if (!rr.execfn) rr.execfn = strdup(rr.exe_path);
     snprintf(tmpdir, sizeof tmpdir, "%.*s/uniemu-minimize-XXXXXX", PATH_MAX - 128, getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(tmpdir)) { fprintf(stderr, "uniemu: %s: %s\n", tmpdir, strerror(errno)); rec_run_free(&rr); return 2; }
+    if (!mkdtemp(tmpdir)) { fprintf(stderr, "uniemu: %s: %s\n", tmpdir, strerror(errno)); tmpdir[0] = 0; rec_run_free(&rr); return 2; }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
 
     /* 1. The record's outcome, and where its schedule departs from the plain one. */
-    static char raw[MAX_EVENTS * sizeof(struct guide_event)];
-    int got = run_child(true, NULL, 0, NULL, false, &target, raw, sizeof raw);
-    nevents = got / (int)sizeof(struct guide_event);
-    memcpy(events, raw, (size_t)nevents * sizeof *events);
+    static struct trace_rec raw[2 * MAX_EVENTS];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int got = run_child(true, NULL, 0, NULL, false, &target, (char *)raw, sizeof raw);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int nraw = got / (int)sizeof(struct trace_rec);
+    nevents = nstays = 0;
+    for (int i = 0; i < nraw; i++) {
+        struct guide_event ev = { raw[i].at, raw[i].tid };
+        if (raw[i].stay) { if (nstays < MAX_EVENTS) stays[nstays++] = ev; }
+        else if (nevents < MAX_EVENTS) events[nevents++] = ev;
+    }
     rec_mode = REC_OFF;
     printf("record: %s; status %d; %d preemption%s\n", target.desc, target.status, nevents, nevents == 1 ? "" : "s");
-    if (target.status == REPLAY_DIVERGED || target.status < 0) {
-        fprintf(stderr, "uniemu: %s does not replay here: nothing to minimize\n", in);
-        return 2;
-    }
+    if (target.status == REPLAY_DIVERGED || target.status < 0) return fail("%s does not replay here: nothing to minimize", in);
+    if (nraw >= 2 * MAX_EVENTS || nevents >= MAX_EVENTS) return fail("%s: too many preemptions to minimize", in);
+    /* Candidates run at most 4 times the record's instructions (plus room for the guided
+     * policy's turns) and 20 times its time (at least 10 s). */
+    cand_max_insns = target.insns * 4 + 10000000;
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cand_max_seconds = secs * 20 < 10 ? 10 : secs * 20 > 3600 ? 3600 : (unsigned)(secs * 20) + 1;
+
     /* 2. They must reproduce the outcome as guide events, or the run depends on more
      * than the schedule (the files it reads changed since). */
     if (!test(events, nevents)) {
-        fprintf(stderr, "uniemu: the record's schedule no longer gives its outcome when run again here "
-                        "(minimize runs the program again: its input files must be as when recorded)\n");
-        return 2;
+        return fail("%s: the record's schedule no longer gives its outcome when run again here "
+                    "(minimize runs the program again: the files it reads must be as when recorded)", in);
     }
     int n = ddmin(events, nevents);
     printf("minimized: %d preemption%s (%d runs)\n", n, n == 1 ? "" : "s", tests_run);
 
     /* 3. The smaller record, and the switches in words. */
     struct outcome o;
-    char words[8192] = "";
-    run_child(false, events, n, out, true, &o, words, sizeof words - 1);
-    if (!same(&o)) { fprintf(stderr, "uniemu: the minimized schedule did not record the same outcome\n"); return 2; }
+    char words[8192] = "", minrec[PATH_MAX];
+    snprintf(minrec, sizeof minrec, "%s/min.rec", tmpdir);
+    run_child(false, events, n, minrec, true, &o, words, sizeof words - 1);
+    if (!same(&o)) return fail("%s: the minimized schedule, run again to record it, gave another outcome", in);
     printf("%s", words);
 
     /* 4. The critical pair of each switch: delay it until the outcome flips. */
@@ -253,15 +354,16 @@ int cmd_minimize(int argc, char **argv)
         static struct guide_event shifted[MAX_EVENTS];
         memcpy(shifted, events, (size_t)n * sizeof *events);
         uint64_t lo = 0, hi = 1;   /* delay lo keeps the outcome; find the first that does not */
-        while (hi < (1ULL << 24)) {
+        bool flipped = false;
+        for (; hi < (1ULL << 24); hi *= 2) {
+            if (k + 1 < n && events[k].at + hi >= events[k + 1].at) break;
             shifted[k].at = events[k].at + hi;
-            if (k + 1 < n && shifted[k].at >= events[k + 1].at) break;
-            if (!test(shifted, n)) break;
+            if (!test(shifted, n)) { flipped = true; break; }
             lo = hi;
-            hi *= 2;
         }
-        if (hi >= (1ULL << 24) || (k + 1 < n && events[k].at + hi >= events[k + 1].at)) {
-            printf("switch %d: the outcome does not depend on exactly when it happens\n", k + 1);
+        if (!flipped) {
+            printf("switch %d: delayed by up to %" PRIu64 " instructions%s, the outcome stayed the same\n", k + 1, lo,
+                   k + 1 < n ? " (short of the next switch)" : "");
             continue;
         }
         while (hi - lo > 1) {
@@ -282,11 +384,9 @@ int cmd_minimize(int argc, char **argv)
         printf("critical pair of switch %d: %s -- if that instruction runs first, the outcome changes\n", k + 1,
                line && *line ? line : "(not found)");
     }
+    if (publish(minrec, out) != 0) return fail("%s: cannot write the minimized record", out);
     printf("wrote %s (%d runs in all)\n", out, tests_run);
-    char f[PATH_MAX];
-    snprintf(f, sizeof f, "%s/out", tmpdir); unlink(f);
-    snprintf(f, sizeof f, "%s/err", tmpdir); unlink(f);
-    rmdir(tmpdir);
+    remove_temp();
     rec_run_free(&rr);
     return 0;
 }

@@ -203,11 +203,13 @@ static void diverge(const char *what)
 static void meta_kv(const char *k, const char *v) { put_str(&meta, k); put_str(&meta, v); }
 static void meta_kn(const char *k, uint64_t v) { char s[32]; snprintf(s, sizeof s, "%llu", (unsigned long long)v); meta_kv(k, s); }
 
-static int embed(const char *path)
+/* Embeds the file at path, its bytes read from `from` (the copy that was loaded, which
+ * for minimize's runs is the record's own copy of a program since deleted). */
+static int embed_from(const char *path, const char *from)
 {
     for (int i = 0; i < nrecorded; i++)
         if (!strcmp(recorded_bins[i], path)) return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(from, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > (1ULL << 31)) { close(fd); return -1; }
@@ -230,6 +232,8 @@ static int embed(const char *path)
     return 0;
 }
 
+static int embed(const char *path) { return embed_from(path, path); }
+
 struct initial_file { int64_t ret; char *abs; };
 static struct initial_file *initial_files;
 static int ninitial;
@@ -251,7 +255,7 @@ void rec_note_initial(int64_t ret, const char *abs)
     initial_files[ninitial++].abs = strdup(ret == 0 ? abs : "");
 }
 
-int rec_record_start(const char *path, const char *exe_abs, char *const argv[], char *const envp[],
+int rec_record_start(const char *path, const char *exe_abs, const char *exe_file, char *const argv[], char *const envp[],
                      const struct run_options *opt, bool embed_bins)
 {
     rec_mode = REC_RECORD;
@@ -276,7 +280,8 @@ int rec_record_start(const char *path, const char *exe_abs, char *const argv[], 
     meta_kn("quantum", opt->sched.quantum);
     meta_kn("pct_depth", opt->sched.pct_depth);
     meta_kn("pct_horizon", opt->sched.pct_horizon);
-    if (embed(exe_abs) != 0) { fprintf(stderr, "uniemu: %s: cannot read the program to record it\n", exe_abs); return -1; }
+    if (opt->max_insns) meta_kn("max_insns", opt->max_insns);
+    if (embed_from(exe_abs, exe_file) != 0) { fprintf(stderr, "uniemu: %s: cannot read the program to record it\n", exe_abs); return -1; }
     for (int i = 0; i < ninitial; i++) {
         if (initial_files[i].ret == 0 && embed(initial_files[i].abs) != 0) {
             fprintf(stderr, "uniemu: %s: cannot read the file to record it\n", initial_files[i].abs);
@@ -437,6 +442,7 @@ int rec_replay_load(const char *path, struct rec_run *run)
                 else if (!strcmp(k, "quantum")) run->quantum = strtoull(v, NULL, 10);
                 else if (!strcmp(k, "pct_depth")) run->pct_depth = atoi(v);
                 else if (!strcmp(k, "pct_horizon")) run->pct_horizon = strtoull(v, NULL, 10);
+                else if (!strcmp(k, "max_insns")) run->max_insns = strtoull(v, NULL, 10);
                 else if (!strcmp(k, "status")) run->status = atoi(v);
                 free(k); free(v);
             }
@@ -470,6 +476,26 @@ int rec_replay_load(const char *path, struct rec_run *run)
     run->bin_file = strdup(bin);
     rec_mode = REC_REPLAY;
     return 0;
+}
+
+void rec_run_options(const struct rec_run *run, struct run_options *opt)
+{
+    opt->seed = run->seed;
+    opt->aslr = run->aslr;
+    opt->sched.kind = (enum sched_kind)run->sched_kind;
+    opt->sched.quantum = run->quantum;
+    opt->sched.pct_depth = run->pct_depth;
+    opt->sched.pct_horizon = run->pct_horizon;
+    opt->max_insns = run->max_insns;
+    opt->exe_override = run->exe_path;
+    opt->execfn = run->execfn;
+}
+
+void rec_remove_temp(void)
+{
+    for (int i = 0; i < nbins; i++)
+        if (tmpdir[0] && !strncmp(bins[i].file, tmpdir, strlen(tmpdir))) unlink(bins[i].file);
+    if (tmpdir[0]) rmdir(tmpdir);
 }
 
 void rec_run_free(struct rec_run *run)

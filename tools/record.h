@@ -30,17 +30,24 @@ struct rec_run {
     bool aslr;
     int sched_kind, pct_depth;
     uint64_t quantum, pct_horizon;
+    uint64_t max_insns;      /* --max-insns of the recorded run (0: none) */
     int status;              /* the recorded run's exit status */
 };
 
-/* Starts recording a run (before it loads): embeds the program. 0 or -1 with a message. */
-int rec_record_start(const char *out_path, const char *exe_abs, char *const argv[], char *const envp[],
+/* Starts recording a run (once it is loaded): embeds the program exe_abs, its bytes read
+ * from exe_file (the file loaded). 0 or -1 with a message. */
+int rec_record_start(const char *out_path, const char *exe_abs, const char *exe_file, char *const argv[], char *const envp[],
                      const struct run_options *opt, bool embed);
 /* Writes the record with the run's status. 0 or -1 with a message. */
 int rec_record_finish(int status);
 /* Reads a record for replay; checks magic, version, checksum. 0, or -1 with a message. */
 int rec_replay_load(const char *path, struct rec_run *run);
 void rec_run_free(struct rec_run *run);
+/* Removes the temporary copies of a loaded record's programs (from a signal handler:
+ * only unlink and rmdir; rec_run_free still frees the rest). */
+void rec_remove_temp(void);
+/* The run options a replay of run uses: seed, layout, scheduler, limit, program names. */
+void rec_run_options(const struct rec_run *run, struct run_options *opt);
 /* At the end of a replay: everything consumed? 0, or -1 with a message. */
 int rec_replay_finish(void);
 /* True once a replay has diverged (the message is printed then). */
