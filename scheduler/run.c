@@ -189,7 +189,10 @@ void report_fault(struct task *t, const struct fault *f)
     struct addr_space *as = t->as;
     struct strbuf name = { 0 };
     sb_signame(&name, f->signo);
-    fprintf(DIAG, "uniemu: pid %d killed by %s (%s, %s)", t->proc->pid, name.p,
+    /* The process dies; the thread that faulted is named when it is not the leader. */
+    char who[48] = "";
+    if (t->tid != t->proc->pid) snprintf(who, sizeof who, " (thread %d)", t->tid);
+    fprintf(DIAG, "uniemu: pid %d%s killed by %s (%s, %s)", t->proc->pid, who, name.p,
             si_code_name(f->signo, f->code), fault_words(f));
     if (f->access) fprintf(DIAG, ": %s of %#llx", f->access, (unsigned long long)f->addr);
     fputc('\n', DIAG);
@@ -227,7 +230,7 @@ void report_fault(struct task *t, const struct fault *f)
         fprintf(DIAG, "  %-3s %016llx%s", greg_names[r], (unsigned long long)cpu_get(as, r), r % 4 == 3 ? "\n" : "");
     fprintf(DIAG, "  rip %016llx  eflags %08llx  fs_base %016llx\n", (unsigned long long)f->rip,
             (unsigned long long)cpu_get(as, R_RFLAGS), (unsigned long long)cpu_get(as, R_FS_BASE));
-    explain_tasks_and_backtrace(t);
+    explain_tasks_and_backtrace(t, f->rip);
     sb_free(&name);
 }
 

@@ -191,7 +191,7 @@ def sched_args(spec):
     return ["--sched", kind, "--seed", seed]
 
 
-REPORT_HEAD = re.compile(rb"^uniemu: pid \d+ killed by SIG")
+REPORT_HEAD = re.compile(rb"^uniemu: pid \d+( \(thread \d+\))? killed by SIG")
 
 
 def strip_child_reports(err):

@@ -172,7 +172,8 @@ void explain_address(struct task *t, uint64_t addr)
     }
 }
 
-void explain_tasks_and_backtrace(struct task *t)
+/* fault_rip: the faulting instruction (t's own RIP is still its block's start). */
+void explain_tasks_and_backtrace(struct task *t, uint64_t fault_rip)
 {
     /* A backtrace by frame pointers, where the code keeps them. */
     uint64_t rbp = cpu_get(t->as, R_RBP);
@@ -193,7 +194,7 @@ void explain_tasks_and_backtrace(struct task *t)
         for (int i = 0; i < n; i++)
             fprintf(DIAG, " %d(%s at %#llx)", live[i]->tid,
                     live[i] == t ? "faulted" : live[i]->state == TASK_BLOCKED ? "blocked" : "runnable",
-                    (unsigned long long)task_pc(live[i]));
+                    (unsigned long long)(live[i] == t ? fault_rip : task_pc(live[i])));
         fputc('\n', DIAG);
     }
 }

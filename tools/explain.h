@@ -19,7 +19,7 @@ void explain_check_taken(struct task *t, const char *what, uint64_t start, uint6
 void explain_clone_stack(struct task *parent, struct task *child, uint64_t stack, uint64_t size, bool clone3);
 /* Crash report lines about a faulting address, then the backtrace and the tasks. */
 void explain_address(struct task *t, uint64_t addr);
-void explain_tasks_and_backtrace(struct task *t);
+void explain_tasks_and_backtrace(struct task *t, uint64_t fault_rip);
 /* The address space is gone: its history too. */
 void explain_forget(struct addr_space *as);
 void explain_forget_all(void);
