@@ -2,7 +2,15 @@
  * ITIMER_REAL and clock timers run on the virtual clock; ITIMER_VIRTUAL, ITIMER_PROF
  * and CPU-time clocks on the instructions the process's threads retired (1 ns each).
  * The scheduler asks here when the next one is due, so that a turn (or a jump of the
- * clock when all sleep) ends exactly then. */
+ * clock when all sleep) ends exactly then.
+ *
+ * A timer never fires early, and on Linux not exactly on time either: hrtimers may
+ * fire up to the task's timer slack (50 us by default) late, and more with scheduling
+ * latency. Here each expiry is late by a seeded amount within that slack, drawn when
+ * the timer is armed (and again for each period), so that where a handler interrupts
+ * the program varies with the seed, as a race between a handler and the main loop
+ * needs. What the guest reads back (getitimer, timer_gettime, alarm) is the nominal
+ * expiry. */
 #include "syscalls/syscall.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
@@ -20,6 +28,7 @@
 /* Timer arithmetic saturates at NEVER: a huge tv_sec must not wrap to a near expiry. */
 static uint64_t sat_add(uint64_t a, uint64_t b) { return b > NEVER - a ? NEVER : a + b; }
 static uint64_t sat_ns(uint64_t sec, uint64_t sub) { return sec > (NEVER - sub) / NS ? NEVER : sec * NS + sub; }
+#define TIMER_SLACK_NS 50000ULL   /* Linux's default timer slack (prctl PR_GET_TIMERSLACK) */
 #define ITIMER_KINDS 3          /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
 #define MAX_TIMERS_PER_PROCESS 256
 
@@ -29,6 +38,7 @@ struct guest_timer {
     bool cpu;                /* counts the process's CPU time, not the clock */
     clockid_t clock;
     uint64_t expires;        /* 0: disarmed; else on the virtual clock (ns) or CPU time */
+    uint64_t late;           /* it fires this much after expires (within TIMER_SLACK_NS) */
     uint64_t interval;
     int notify;              /* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID */
     int signo, tid, overrun;
@@ -37,6 +47,16 @@ struct guest_timer {
 };
 
 static uint64_t clock_now(const struct guest_timer *g) { return g->cpu ? g->proc->cpu_insns : det_now_ns(); }
+
+/* Arms g for expires (0: disarms it), with its lateness for this expiry. */
+static void arm(struct guest_timer *g, uint64_t expires)
+{
+    g->expires = expires;
+    g->late = expires && expires != NEVER ? det_timer_random() % (TIMER_SLACK_NS + 1) : 0;
+}
+
+/* When g really fires. */
+static uint64_t due(const struct guest_timer *g) { return sat_add(g->expires, g->late); }
 
 /* The processes that have timers, checked at every scheduling point. */
 static struct process **with_timers;
@@ -89,9 +109,9 @@ static void fire(struct guest_timer *g, uint64_t now)
     if (g->interval) {
         missed = (now - g->expires) / g->interval;
         uint64_t step = missed + 1 > NEVER / g->interval ? NEVER : (missed + 1) * g->interval;
-        g->expires = sat_add(g->expires, step);
+        arm(g, sat_add(g->expires, step));
     } else {
-        g->expires = 0;
+        arm(g, 0);
     }
     if (g->notify == SIGEV_NONE) return;
     struct task *t = target_thread(g);
@@ -116,7 +136,7 @@ void timers_fire_due(void)
     for (int i = 0; i < nwith; i++) {
         if (with_timers[i]->zombie) continue;
         for (struct guest_timer *g = with_timers[i]->timers; g; g = g->next)
-            if (g->expires && g->expires != NEVER && clock_now(g) >= g->expires) fire(g, clock_now(g));
+            if (g->expires && g->expires != NEVER && clock_now(g) >= due(g)) fire(g, clock_now(g));
     }
 }
 
@@ -126,7 +146,7 @@ uint64_t timers_next_deadline(void)
     for (int i = 0; i < nwith; i++) {
         if (with_timers[i]->zombie) continue;
         for (struct guest_timer *g = with_timers[i]->timers; g; g = g->next)
-            if (g->expires && g->expires != NEVER && !g->cpu && (!next || g->expires < next)) next = g->expires;
+            if (g->expires && g->expires != NEVER && !g->cpu && (!next || due(g) < next)) next = due(g);
     }
     return next;
 }
@@ -136,7 +156,7 @@ uint64_t timers_cpu_budget(struct process *p)
     uint64_t left = UINT64_MAX;
     for (struct guest_timer *g = p->timers; g; g = g->next)
         if (g->expires && g->cpu) {
-            uint64_t l = g->expires > p->cpu_insns ? g->expires - p->cpu_insns : 1;
+            uint64_t l = due(g) > p->cpu_insns ? due(g) - p->cpu_insns : 1;
             if (l < left) left = l;
         }
     return left;
@@ -202,7 +222,7 @@ static int64_t sys_setitimer(struct syscall *sc)
     itimer_get(g, &ov);
     uint64_t value = tv_ns(&nv.it_value);
     g->interval = tv_ns(&nv.it_interval);
-    g->expires = value ? sat_add(clock_now(g), value) : 0;
+    arm(g, value ? sat_add(clock_now(g), value) : 0);
     if (sc->a[2] && guest_write(t->as, sc->a[2], &ov, sizeof ov)) return -EFAULT;
     return 0;
 }
@@ -225,7 +245,7 @@ static int64_t sys_alarm(struct syscall *sc)
     int64_t old = g->expires ? (int64_t)((left + NS / 2) / NS) : 0;
     if (g->expires && !old) old = 1;
     g->interval = 0;
-    g->expires = sc->a[0] ? now + (uint64_t)(unsigned)sc->a[0] * NS : 0;
+    arm(g, sc->a[0] ? now + (uint64_t)(unsigned)sc->a[0] * NS : 0);
     return old;
 }
 
@@ -314,12 +334,12 @@ static int64_t sys_timer_settime(struct syscall *sc)
     uint64_t value = ts_ns(&nv.it_value);
     g->interval = ts_ns(&nv.it_interval);
     g->overrun = 0;
-    if (!value) g->expires = 0;
+    if (!value) arm(g, 0);
     else if (sc->a[1] & TIMER_ABSTIME) {
         uint64_t at = g->cpu ? value : from_clock(g->clock, value);
-        g->expires = at ? at : 1;
+        arm(g, at ? at : 1);
     } else {
-        g->expires = sat_add(clock_now(g), value);
+        arm(g, sat_add(clock_now(g), value));
     }
     if (sc->a[3] && guest_write(t->as, sc->a[3], &ov, sizeof ov)) return -EFAULT;
     return 0;
