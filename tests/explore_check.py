@@ -18,6 +18,8 @@ Modes:
                        alone, leaves no temporary files, and its record replays.
   minimize_killed      minimize stopped by SIGTERM while it runs leaves no output, no
                        temporary directory and no candidate run behind.
+  worker_killed        a run's process killed from outside (SIGKILL) is an outcome of its
+                       own, reported with its seed, its stderr kept in DIR.
   rr_refused           explore --sched rr is a usage error that says why (rr takes no
                        decision from the seed).
 """
@@ -220,6 +222,44 @@ def mode_minimize_killed(a, tmp):
         fail("minimize left an output file")
 
 
+def mode_worker_killed(a, tmp):
+    import signal
+    import time
+    out = os.path.join(tmp, "out")
+    p = subprocess.Popen([a.uniemu, "explore", "--runs", "1", "--out", out] + a.prog, env=ENV,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = None
+    for _ in range(200):
+        try:
+            with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+                kids = f.read().split()
+        except OSError:
+            kids = []
+        if kids:
+            child = int(kids[0])
+            break
+        time.sleep(0.05)
+    if child is None:
+        p.kill()
+        return fail("explore started no run")
+    os.kill(child, signal.SIGKILL)
+    try:
+        o, e = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return fail("explore went on after its only run was killed (running it again?)")
+    text = e.decode(errors="replace")
+    print(o.decode(errors="replace").rstrip(), text.rstrip())
+    if "seed 0: uniemu killed by SIGKILL; run it again with uniemu run --seed 0" not in text:
+        fail("the killed run is not reported with its seed")
+    if not os.path.exists(os.path.join(out, "failure-seed-0.stderr")):
+        fail("its stderr was not kept in DIR")
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    if [x["outcome"] for x in summary["outcomes"]] != ["uniemu killed by SIGKILL"]:
+        fail("summary outcomes: %r" % summary["outcomes"])
+
+
 def mode_rr_refused(a, tmp):
     rc, out, err = run([a.uniemu, "explore", "--runs", "5", "--sched", "rr", "--out", tmp] + a.prog)
     if rc != 2 or b"same schedule for every seed" not in err:
@@ -235,7 +275,7 @@ def mode_stop(a, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uniemu", required=True)
-    ap.add_argument("mode", choices=["outcomes", "shard", "stop", "minimize", "minimize_spin", "minimize_killed", "rr_refused"])
+    ap.add_argument("mode", choices=["outcomes", "shard", "stop", "minimize", "minimize_spin", "minimize_killed", "rr_refused", "worker_killed"])
     ap.add_argument("rest", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     sep = a.rest.index("--") if "--" in a.rest else None

@@ -209,6 +209,32 @@ static int finish(struct job *j, int *status, char *desc, size_t n)
     return 0;
 }
 
+/* A run in which uniemu itself failed (it died, or ended without an outcome): what it
+ * said is kept, with what it takes to run that seed again. The first of each kind only. */
+static void report_failure(const struct job *j, const char *desc, const char *out_dir)
+{
+    fprintf(stderr, "uniemu: explore: seed %llu: %s; run it again with uniemu run --seed %llu\n",
+            (unsigned long long)j->seed, desc, (unsigned long long)j->seed);
+    int fd = open(j->err, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char path[PATH_MAX];
+    struct out_file keep = { 0 };
+    bool kept = false;
+    if (out_dir) {
+        snprintf(path, sizeof path, "%s/failure-seed-%llu.stderr", out_dir, (unsigned long long)j->seed);
+        kept = out_open(&keep, path) == 0;
+    }
+    /* Its stderr (the guest's and uniemu's words) into DIR, or its last 2 KiB here. */
+    char buf[65536];
+    ssize_t n;
+    off_t size = lseek(fd, 0, SEEK_END);
+    lseek(fd, kept || size < 2048 ? 0 : size - 2048, SEEK_SET);
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        fwrite(buf, 1, (size_t)n, kept ? keep.f : stderr);
+    close(fd);
+    if (kept && out_commit(&keep) == 0) fprintf(stderr, "uniemu: explore: its stderr is in %s\n", path);
+}
+
 static int usage_explore(void)
 {
     fprintf(stderr, "usage: uniemu explore [--runs N] [--jobs J] [--sched S] [--quantum N] [--first-seed S] [--aslr]\n"
@@ -375,18 +401,21 @@ int cmd_explore(int argc, char **argv)
         j->pid = 0;
         int status;
         char desc[OUTCOME_MAX];
-        finish(j, &status, desc, sizeof desc);
+        bool failed = finish(j, &status, desc, sizeof desc) != 0 || WIFSIGNALED(ws);
         if (WIFSIGNALED(ws)) snprintf(desc, sizeof desc, "uniemu killed by SIG%s", sigabbrev_np(WTERMSIG(ws)));
+        else if (failed) snprintf(desc, sizeof desc, "uniemu itself failed (exit status %d)", WEXITSTATUS(ws));
         uint64_t h = hash_file(j->err, hash_file(j->out, 0xcbf29ce484222325ULL));
         bool is_new;
         struct outcome *o = find_or_add(desc, status, h, &is_new);
+        if (failed && is_new) report_failure(j, desc, out_dir);
         if (is_new || j->seed < o->first_seed) o->first_seed = j->seed;
         o->count++;
         done++;
         /* Keep this run: the same seed again, recorded. With several jobs a later seed
          * can finish first: an earlier seed with the same outcome records it again, so
          * the record is always the first seed's. */
-        if (out_dir && (is_new || j->seed < o->record_seed || !o->record[0])) {
+        /* (Not when uniemu itself failed: that run is not the guest's outcome.) */
+        if (out_dir && !failed && (is_new || j->seed < o->record_seed || !o->record[0])) {
             char name[64], rec[PATH_MAX];
             snprintf(name, sizeof name, "outcome-%d.rec", (int)(o - outcomes) + 1);
             snprintf(rec, sizeof rec, "%s/%s", out_dir, name);
