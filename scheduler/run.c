@@ -7,6 +7,7 @@
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
 #include "tools/record.h"
+#include "tools/symbols.h"
 #include "tools/explain.h"
 #include "tools/timeline.h"
 #include "syscalls/fdtable.h"
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,10 +205,12 @@ void report_fault(struct task *t, const struct fault *f)
     for (int i = 0; i < nb; i++)
         if (cpu_disasm(as, before[i], text, sizeof text, &len) == 0)
             fprintf(DIAG, "     %#llx: %s\n", (unsigned long long)before[i], text);
+    char where[512];
+    sym_describe(as, f->rip, where, sizeof where);
     if (cpu_disasm(as, f->rip, text, sizeof text, &len) == 0)
-        fprintf(DIAG, "  at %#llx: %s\n", (unsigned long long)f->rip, text);
+        fprintf(DIAG, "  at %#llx%s: %s\n", (unsigned long long)f->rip, where, text);
     else
-        fprintf(DIAG, "  at %#llx: (code not readable)\n", (unsigned long long)f->rip);
+        fprintf(DIAG, "  at %#llx%s: (code not readable)\n", (unsigned long long)f->rip, where);
     uint8_t op[4];
     if (f->signo == SIGILL && guest_peek(as, f->rip, op, sizeof op) == 0) {
         /* VEX (c4, c5) and EVEX (62) prefixes in 64-bit mode: AVX, AVX2, FMA, AVX-512.
@@ -323,6 +327,25 @@ static const char *wait_words(const struct task *t)
     return "is blocked";
 }
 
+/* The futex a task waits on, in words: its address and symbol, its value, and whose it
+ * is where that is known (a thread's exit word, which pthread_join waits on; a word that
+ * holds a live task's tid, as PI and robust mutexes keep their owner). */
+static void describe_futex_wait(struct task *t)
+{
+    char sym[512];
+    uint32_t word;
+    fprintf(DIAG, " at %#llx%s", (unsigned long long)t->wait_addr, sym_describe(t->as, t->wait_addr, sym, sizeof sym));
+    if (guest_peek(t->as, t->wait_addr, &word, sizeof word) != 0) return;
+    fprintf(DIAG, " (holding %u", word);
+    for (int i = 0; i < ntasks; i++) {
+        struct task *u = all_tasks[i];
+        if (u == t || u->state == TASK_DEAD || u->as != t->as) continue;
+        if (u->clear_child_tid == t->wait_addr) { fprintf(DIAG, ": task %d's exit word, so it waits for task %d to end", u->tid, u->tid); break; }
+        if ((word & FUTEX_TID_MASK) == (uint32_t)u->tid) { fprintf(DIAG, ": task %d's tid, its owner", u->tid); break; }
+    }
+    fputc(')', DIAG);
+}
+
 static void report_deadlock(void)
 {
     fprintf(DIAG, "uniemu: deadlock: every live task is blocked and nothing can wake one\n");
@@ -330,7 +353,7 @@ static void report_deadlock(void)
         struct task *t = all_tasks[i];
         if (t->state == TASK_DEAD) continue;
         fprintf(DIAG, "  pid %d tid %d %s", t->proc->pid, t->tid, wait_words(t));
-        if (t->wait == WAIT_FUTEX) fprintf(DIAG, " at %#llx", (unsigned long long)t->wait_addr);
+        if (t->wait == WAIT_FUTEX) describe_futex_wait(t);
         if (t->in_syscall) {
             /* The call as the log shows it when there is a log, else its name. */
             const char *name = syscall_name(t->sc.nr);
@@ -499,6 +522,7 @@ int run_prepared(struct prepared_run *pr, const struct run_options *opt)
     if (rec_mode == REC_REPLAY && !rc && rec_replay_finish() != 0) status = REPLAY_DIVERGED;
     if (opt->outcome) tasks_describe(opt->outcome, opt->outcome_size);
     sched_fini();
+    sym_forget();
     tasks_free_all();
     explain_forget_all();
     first_process = NULL;

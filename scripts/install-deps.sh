@@ -15,7 +15,7 @@ if [ ! -f /etc/apt/sources.list.d/trixie.sources ]; then
   need_update=1
 fi
 
-pkgs="build-essential cmake pkg-config libcapstone-dev libelf-dev zlib1g-dev musl-tools busybox-static strace python3 golang-go chromium"
+pkgs="build-essential cmake pkg-config libcapstone-dev libelf-dev libdw-dev zlib1g-dev musl-tools busybox-static strace python3 golang-go chromium"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 uc_ok=0

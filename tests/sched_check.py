@@ -195,6 +195,13 @@ def mode_deadlock(a, tmp):
         lines = re.findall(r"^  pid \d+ tid \d+ .*$", err.decode(errors="replace"), re.M)
         if not lines or any(not re.search(r" in [a-z_0-9]+\(", l) for l in lines):
             fail("%s: without --strace, a task line does not name its call: %r" % (sched, lines))
+        # The lock by its symbol (tests/guest/deadlock.c's mutex m), and for glibc,
+        # whose pthread_join waits on the thread's exit word, whom main waits for.
+        if not any(re.search(r"waits on a futex at 0x[0-9a-f]+ <m(\+0x[0-9a-f]+)?> \(holding \d+", l) for l in lines):
+            fail("%s: no task line names the mutex m: %r" % (sched, lines))
+        if a.prog[0].endswith(".glibc") and not any("task 1001's exit word, so it waits for task 1001 to end" in l
+                                                    for l in lines):
+            fail("%s: main's wait in pthread_join is not named: %r" % (sched, lines))
 
 
 def mode_stracef(a, tmp):

@@ -3,6 +3,7 @@
  * away under another task's stack pointer, a clone stack that cannot be right), and
  * the parts of a crash report that use them (docs/run.md, "Crash reports"). */
 #include "tools/explain.h"
+#include "tools/symbols.h"
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
 #include "scheduler/task.h"
@@ -178,15 +179,17 @@ void explain_tasks_and_backtrace(struct task *t, uint64_t fault_rip)
     /* A backtrace by frame pointers, where the code keeps them. */
     uint64_t rbp = cpu_get(t->as, R_RBP);
     int frames = 0;
+    char sym[512];
     for (; frames < 16 && rbp && !(rbp & 7); frames++) {
         uint64_t frame[2];
         if (guest_read(t->as, rbp, frame, sizeof frame)) break;
-        if (!frames) fprintf(DIAG, "  backtrace (frame pointers):");
-        fprintf(DIAG, " %#llx", (unsigned long long)frame[1]);
+        if (!frames) fprintf(DIAG, "  backtrace (frame pointers):\n");
+        /* A return address: the call is the instruction before it. */
+        fprintf(DIAG, "    %#llx%s\n", (unsigned long long)frame[1],
+                sym_describe(t->as, frame[1] ? frame[1] - 1 : 0, sym, sizeof sym));
         if (frame[0] <= rbp) break;
         rbp = frame[0];
     }
-    if (frames) fputc('\n', DIAG);
     int n;
     struct task *const *live = sched_live(&n);
     if (n > 1) {

@@ -12,6 +12,7 @@
  * of the task switched to, are the two events whose order decides the outcome. */
 #include "tools/minimize.h"
 #include "tools/record.h"
+#include "tools/symbols.h"
 #include "scheduler/run.h"
 #include "scheduler/sched.h"
 #include "scheduler/task.h"
@@ -114,7 +115,7 @@ static uint64_t task_rip(struct task *t)
 /* The words for one switch: what the stopped task was doing, who runs next. */
 static void explain_switch(uint64_t at, struct task *from, struct task *to)
 {
-    char line[512], what[200] = "";
+    char line[1400], what[700] = "", sym[300];
     if (from && from->state != TASK_DEAD && from->as) {
         uint64_t rip = task_rip(from);
         char dis[128] = "";
@@ -122,15 +123,16 @@ static void explain_switch(uint64_t at, struct task *from, struct task *to)
         if (from->in_syscall) snprintf(what, sizeof what, "blocked in system call %d", from->sc.nr);
         else if (from->as->loaded == from && cpu_disasm(from->as, rip, dis, sizeof dis, &len) == 0) {
             const char *call = !strcmp(dis, "syscall") ? syscall_name((int)cpu_get(from->as, R_RAX)) : NULL;
-            snprintf(what, sizeof what, "stopped before %#llx: %s%s%s%s", (unsigned long long)rip, dis,
-                     call ? " (" : "", call ? call : "", call ? ")" : "");
+            snprintf(what, sizeof what, "stopped before %#llx%s: %s%s%s%s", (unsigned long long)rip,
+                     sym_describe(from->as, rip, sym, sizeof sym), dis, call ? " (" : "", call ? call : "", call ? ")" : "");
         }
-        else snprintf(what, sizeof what, "stopped before %#llx", (unsigned long long)rip);
+        else snprintf(what, sizeof what, "stopped before %#llx%s", (unsigned long long)rip,
+                      sym_describe(from->as, rip, sym, sizeof sym));
     }
     uint64_t to_rip = task_rip(to);
-    snprintf(line, sizeof line, "after %llu instructions: task %d %s; task %d runs (from %#llx)\n",
+    snprintf(line, sizeof line, "after %llu instructions: task %d %s; task %d runs (from %#llx%s)\n",
              (unsigned long long)at, from ? from->tid : 0, what[0] ? what : "(gone)", to->tid,
-             (unsigned long long)to_rip);
+             (unsigned long long)to_rip, to->as ? sym_describe(to->as, to_rip, sym, sizeof sym) : "");
     if (write(pipe_w, line, strlen(line)) < 0) _exit(3);
 }
 

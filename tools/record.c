@@ -491,6 +491,8 @@ void rec_run_options(const struct rec_run *run, struct run_options *opt)
     opt->execfn = run->execfn;
 }
 
+const char *rec_binary_copy(const char *path) { return binary_file(path); }
+
 void rec_remove_temp(void)
 {
     for (int i = 0; i < nbins; i++)

@@ -46,6 +46,8 @@ void rec_run_free(struct rec_run *run);
 /* Removes the temporary copies of a loaded record's programs (from a signal handler:
  * only unlink and rmdir; rec_run_free still frees the rest). */
 void rec_remove_temp(void);
+/* The loaded record's copy of the file recorded at path, or NULL. */
+const char *rec_binary_copy(const char *path);
 /* The run options a replay of run uses: seed, layout, scheduler, limit, program names. */
 void rec_run_options(const struct rec_run *run, struct run_options *opt);
 /* At the end of a replay: everything consumed? 0, or -1 with a message. */
