@@ -899,9 +899,11 @@ static void flush_pending(struct cpu_state *st, uc_engine *uc)
     st->mem_lines[0] = 0;
 }
 
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+/* Everything but the common case of on_block: a stop due, a block not yet counted or
+ * with new fix sites, a switch inside it, block tracing. Kept out of line so that the
+ * hook's common path saves no registers (it runs once per executed block). */
+static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct cpu_state *st, uint64_t addr, uint32_t size)
 {
-    struct cpu_state *st = user;
     /* icount never passes deadline: a block that would cross it is split below. */
     uint64_t left = st->deadline - st->icount;
     /* A stop requested here lands before this block, and the hook fires again when the
@@ -944,6 +946,29 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
     if (cpu_trace.block && traced(st, addr, block_first_icount(st)))
         fprintf(cpu_trace.out, "%d %llu %#llx  block size %u, %u instructions\n", st->trace_tid,
                 (unsigned long long)block_first_icount(st), (unsigned long long)addr, size, n);
+}
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    struct cpu_state *st = user;
+    const struct block_count *b = &st->cache[(addr ^ (addr >> 14)) & (BLOCK_CACHE_SIZE - 1)];
+    uint32_t n = b->insns;
+    /* Common case: a block already counted that ends before the deadline. */
+    if (__builtin_expect(b->addr == addr && b->size == size && n && n <= st->deadline - st->icount &&
+                         !st->nfix_new, 1)) {
+        st->icount += n;
+        st->last_block = addr;
+        st->last_size = size;
+        st->last_insns = n;
+        return;
+    }
+    on_block_slow(uc, st, addr, size);
+}
+
+/* The block hook under --trace=block: every block takes the slow path, which traces. */
+static void on_block_traced(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+    on_block_slow(uc, user, addr, size);
 }
 
 static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
@@ -1249,7 +1274,7 @@ int cpu_init(struct addr_space *as)
     st->insn = cs_malloc(st->cs);
     cs_option(st->cs, CS_OPT_DETAIL, CS_OPT_OFF);
     uc_engine *uc = as->uc;
-    uc_hook_add(uc, &st->h_block, UC_HOOK_BLOCK, (void *)on_block, st, 1, 0);
+    uc_hook_add(uc, &st->h_block, UC_HOOK_BLOCK, cpu_trace.block ? (void *)on_block_traced : (void *)on_block, st, 1, 0);
     uc_hook_add(uc, &st->h_syscall, UC_HOOK_INSN, (void *)on_syscall, st, 1, 0, UC_X86_INS_SYSCALL);
     uc_hook_add(uc, &st->h_mem, UC_HOOK_MEM_INVALID, (void *)on_bad_mem, st, 1, 0);
     uc_hook_add(uc, &st->h_intr, UC_HOOK_INTR, (void *)on_interrupt, st, 1, 0);
