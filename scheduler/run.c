@@ -113,6 +113,7 @@ static void thread_end(struct task *t, int wait_status)
         timeline_event(t->tid, 'x', what);
     }
     struct process *p = t->proc;
+    futex_task_release(t);
     if (t->clear_child_tid && t->as && t->as->refs > 1) {
         /* CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (join). */
         uint32_t zero = 0;

@@ -136,7 +136,8 @@ struct task {
     bool retry;                  /* run the handler again when woken */
     enum wait_kind wait;
     uint64_t wait_addr;          /* WAIT_FUTEX: the word; WAIT_IO: unused */
-    uint32_t wait_bitset;
+    uint32_t wait_bitset;        /* 0: waits on a PI futex (FUTEX_LOCK_PI) */
+    int pi_owner;                /* that futex's owner (syscalls/futex.c) */
     uint64_t wake_at_ns;         /* virtual time of the timeout; 0: none */
     uint64_t block_seq;          /* order of blocking: FIFO wake of futex waiters */
     bool timed_out;              /* woken by the timeout */
@@ -171,6 +172,10 @@ void fs_put(struct fs_info *fs);
 void sighand_put(struct sighand *sh);
 /* Wakes up to n futex waiters on addr in as (syscalls/futex.c). Returns how many. */
 int futex_wake_addr(struct addr_space *as, uint64_t addr, int n);
+/* A thread ends or execs: its robust list is walked (robust mutexes it held get
+ * FUTEX_OWNER_DIED and a waiter is woken) and the PI futexes it held go to their
+ * waiters (syscalls/futex.c). */
+void futex_task_release(struct task *t);
 /* Frees every record at the end of the run. */
 void tasks_free_all(void);
 /* Each process's end, in pid order: "1000:exit0 1001:SEGV@0x401000[0x10]" (explore). */

@@ -302,6 +302,7 @@ static void exec_commit(struct task *t, struct addr_space *as, uint64_t sp, uint
     for (int i = 0; i < NSIG_GUEST; i++)
         if (t->sighand->act[i].handler != (uint64_t)SIG_IGN) memset(&t->sighand->act[i], 0, sizeof t->sighand->act[i]);
     if (p->vfork_parent) { sched_wake(p->vfork_parent, p->pid); p->vfork_parent = NULL; }
+    futex_task_release(t);   /* the old program's robust mutexes and PI futexes */
 
     struct addr_space *old = t->as;
     if (old->loaded == t) old->loaded = NULL;

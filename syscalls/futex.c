@@ -3,7 +3,13 @@
  * A word in shared memory (MAP_SHARED, SysV shm) is keyed by its place in the shared
  * object, as the kernel keys a shared futex by inode and offset, so that processes
  * mapping it meet there; other words by (address space, address). Timeouts are in
- * virtual time. */
+ * virtual time.
+ *
+ * Priority-inheritance futexes keep the owner's TID in the word (FUTEX_WAITERS when
+ * someone sleeps in the kernel, FUTEX_OWNER_DIED after a robust owner died). A PI
+ * waiter is a WAIT_FUTEX task with an empty bitset, so no plain wake reaches it, and
+ * with the owner it waits for (pi_owner): the kernel's pi_state, kept on the waiters.
+ * All tasks have one priority, so the lock goes to the oldest waiter. */
 #include "syscalls/syscall.h"
 #include "scheduler/sched.h"
 #include "scheduler/task.h"
@@ -27,7 +33,7 @@ static struct fkey key_of(struct addr_space *as, uint64_t addr)
     return (struct fkey){ as, addr };
 }
 
-/* Blocked waiters on (as, addr) matching bitset, oldest first. */
+/* Blocked waiters on (as, addr) matching bitset (0: the PI waiters), oldest first. */
 static int waiters(struct addr_space *as, uint64_t addr, uint32_t bitset, struct task **out, int max)
 {
     int n = 0, nlive;
@@ -35,7 +41,9 @@ static int waiters(struct addr_space *as, uint64_t addr, uint32_t bitset, struct
     struct fkey k = key_of(as, addr);
     for (int i = 0; i < nlive && n < max; i++) {
         struct task *t = live[i];
-        if (t->state != TASK_BLOCKED || t->wait != WAIT_FUTEX || !(t->wait_bitset & bitset)) continue;
+        if (t->state != TASK_BLOCKED || t->wait != WAIT_FUTEX) continue;
+        /* bitset 0 asks for the PI waiters, which no other bitset reaches. */
+        if (bitset ? !(t->wait_bitset & bitset) : t->wait_bitset != 0) continue;
         struct fkey tk = key_of(t->as, t->wait_addr);
         if (tk.space == k.space && tk.off == k.off)
             out[n++] = t;
@@ -164,6 +172,155 @@ static int64_t futex_wake_op(struct task *t, uint64_t addr, int nwake, int nwake
     return r;
 }
 
+/* ---- priority inheritance (FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI) ---- */
+
+static int pi_waiters(struct addr_space *as, uint64_t addr, struct task ***out)
+{
+    *out = malloc((ntasks ? ntasks : 1) * sizeof **out);
+    return *out ? waiters(as, addr, 0, *out, ntasks) : 0;
+}
+
+/* The lock passes to w[0], the oldest waiter: the word gets its TID and FUTEX_WAITERS
+ * (the kernel sets it whenever it hands over), keeping OWNER_DIED if asked. */
+static void pi_hand_over(struct task **w, int n, uint32_t keep)
+{
+    struct task *to = w[0];
+    uint32_t nv = (uint32_t)to->tid | FUTEX_WAITERS | keep;
+    if (guest_write(to->as, to->wait_addr, &nv, 4)) { sched_wake(to, -EFAULT); return; }
+    for (int i = 1; i < n; i++) w[i]->pi_owner = to->tid;
+    sched_wake(to, 0);
+}
+
+/* Would t waiting for owner close a cycle of PI waiters (the rt_mutex chain walk)? */
+static bool pi_chain_deadlocks(const struct task *t, int owner)
+{
+    for (int steps = 0; owner && steps <= ntasks; steps++) {
+        if (owner == t->tid) return true;
+        struct task *o = task_by_tid(owner);
+        if (!o || o->state != TASK_BLOCKED || o->wait != WAIT_FUTEX || o->wait_bitset) return false;
+        owner = o->pi_owner;
+    }
+    return false;
+}
+
+static int64_t futex_lock_pi(struct task *t, uint64_t addr, uint64_t tmo, bool trylock, bool realtime)
+{
+    if (addr & 3) return -EINVAL;
+    uint64_t deadline = 0;
+    bool expired = false;
+    if (tmo && !trylock) {
+        uint64_t ns;
+        int rc = read_timeout(t, tmo, &ns);
+        if (rc) return rc;
+        uint64_t base = realtime ? (uint64_t)DET_EPOCH_SEC * NS : DET_UPTIME_AT_START_NS;
+        ns = ns > base ? ns - base : 0;
+        expired = ns <= det_now_ns();
+        deadline = ns == UINT64_MAX ? 0 : ns;
+    }
+    uint32_t cur;
+    if (guest_read(t->as, addr, &cur, 4)) return -EFAULT;
+    int owner = (int)(cur & FUTEX_TID_MASK);
+    if (owner == t->tid) return -EDEADLK;
+    if (!owner) {
+        /* Free (perhaps with OWNER_DIED): take it. */
+        struct task **w;
+        int n = pi_waiters(t->as, addr, &w);
+        free(w);
+        uint32_t nv = (uint32_t)t->tid | (cur & FUTEX_OWNER_DIED) | (n ? FUTEX_WAITERS : 0);
+        return guest_write(t->as, addr, &nv, 4) ? -EFAULT : 0;
+    }
+    struct task *o = task_by_tid(owner);
+    if (!o) return -ESRCH;   /* the owner is gone and nobody cleaned up the word */
+    uint32_t nv = cur | FUTEX_WAITERS;
+    if (nv != cur && guest_write(t->as, addr, &nv, 4)) return -EFAULT;
+    if (trylock) return -EWOULDBLOCK;
+    if (pi_chain_deadlocks(t, owner)) return -EDEADLK;
+    if (expired) return -ETIMEDOUT;
+    t->wait_addr = addr;
+    t->wait_bitset = 0;
+    t->pi_owner = owner;
+    sched_block(t, WAIT_FUTEX, deadline, false, -ETIMEDOUT);
+    return RET_BLOCK;
+}
+
+static int64_t futex_unlock_pi(struct task *t, uint64_t addr)
+{
+    if (addr & 3) return -EINVAL;
+    uint32_t cur;
+    if (guest_read(t->as, addr, &cur, 4)) return -EFAULT;
+    if ((int)(cur & FUTEX_TID_MASK) != t->tid) return -EPERM;
+    struct task **w;
+    int n = pi_waiters(t->as, addr, &w);
+    if (n) pi_hand_over(w, n, 0);
+    free(w);
+    if (n) return 0;
+    uint32_t zero = 0;
+    return guest_write(t->as, addr, &zero, 4) ? -EFAULT : 0;
+}
+
+/* ---- a task's end: its robust list, then the PI futexes it held ---- */
+
+/* The kernel's handle_futex_death for one word of the dying task t. false: stop. */
+static bool robust_death(struct task *t, uint64_t uaddr, bool pi, bool pending)
+{
+    if (uaddr & 3) return false;
+    uint32_t cur;
+    if (guest_read(t->as, uaddr, &cur, 4)) return false;
+    int owner = (int)(cur & FUTEX_TID_MASK);
+    /* Died between taking the pending slot and the lock: the waiter it might have
+     * been woken for must not sleep on. */
+    if (pending && !pi && !owner) { futex_wake_addr(t->as, uaddr, 1); return true; }
+    if (owner != t->tid) return true;
+    uint32_t nv = (cur & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    if (guest_write(t->as, uaddr, &nv, 4)) return false;
+    if (!pi && (cur & FUTEX_WAITERS)) futex_wake_addr(t->as, uaddr, 1);
+    return true;
+}
+
+#define ROBUST_LIST_LIMIT 2048
+
+/* struct robust_list_head: next (bit 0: the entry is a PI futex), futex_offset,
+ * list_op_pending. Every read or write that faults ends the walk. */
+static void robust_list_walk(struct task *t)
+{
+    uint64_t head = t->robust_list, h[3];
+    if (!head || guest_read(t->as, head, h, sizeof h)) return;
+    uint64_t entry = h[0] & ~1ULL, pending = h[2] & ~1ULL;
+    bool pi = h[0] & 1, pending_pi = h[2] & 1;
+    int64_t off = (int64_t)h[1];
+    for (int limit = ROBUST_LIST_LIMIT; entry != head && limit > 0; limit--) {
+        uint64_t next;
+        bool bad = guest_read(t->as, entry, &next, 8) != 0;
+        if (entry != pending && !robust_death(t, entry + (uint64_t)off, pi, false)) return;
+        if (bad) return;
+        pi = next & 1;
+        entry = next & ~1ULL;
+    }
+    if (pending) robust_death(t, pending + (uint64_t)off, pending_pi, true);
+}
+
+void futex_task_release(struct task *t)
+{
+    if (!t->as) return;
+    robust_list_walk(t);
+    t->robust_list = 0;
+    /* Each PI futex t owned with waiters goes to its oldest waiter (exit_pi_state_list),
+     * OWNER_DIED kept from the robust walk. */
+    int nlive;
+    struct task *const *live = sched_live(&nlive);
+    struct task **w = malloc((ntasks ? ntasks : 1) * sizeof *w);
+    if (!w) return;
+    for (int i = 0; i < nlive; i++) {
+        struct task *x = live[i];
+        if (x->state != TASK_BLOCKED || x->wait != WAIT_FUTEX || x->wait_bitset || x->pi_owner != t->tid) continue;
+        int n = waiters(x->as, x->wait_addr, 0, w, ntasks);
+        uint32_t cur = 0;
+        guest_read(w[0]->as, w[0]->wait_addr, &cur, 4);
+        pi_hand_over(w, n, cur & FUTEX_OWNER_DIED);
+    }
+    free(w);
+}
+
 static int64_t sys_futex(struct syscall *sc)
 {
     struct task *t = sc->t;
@@ -171,7 +328,8 @@ static int64_t sys_futex(struct syscall *sc)
     int op = (int)sc->a[1], cmd = op & FUTEX_CMD_MASK;
     uint32_t val = (uint32_t)sc->a[2], val3 = (uint32_t)sc->a[5];
     bool realtime = op & FUTEX_CLOCK_REALTIME;
-    if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET) return -ENOSYS;
+    if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
+        return -ENOSYS;
     switch (cmd) {
     case FUTEX_WAIT: return futex_wait(t, addr, val, tmo, FUTEX_BITSET_MATCH_ANY, false, false);
     case FUTEX_WAIT_BITSET: return futex_wait(t, addr, val, tmo, val3, true, realtime);
@@ -184,7 +342,12 @@ static int64_t sys_futex(struct syscall *sc)
     case FUTEX_REQUEUE: return futex_requeue(t, addr, (int)val, (int)tmo, addr2, false, 0);
     case FUTEX_CMP_REQUEUE: return futex_requeue(t, addr, (int)val, (int)tmo, addr2, true, val3);
     case FUTEX_WAKE_OP: return futex_wake_op(t, addr, (int)val, (int)tmo, addr2, val3);
-    default: return -ENOSYS;   /* priority-inheritance futexes are not offered */
+    /* LOCK_PI's timeout is on CLOCK_REALTIME; LOCK_PI2's on CLOCK_MONOTONIC unless asked. */
+    case FUTEX_LOCK_PI: return futex_lock_pi(t, addr, tmo, false, true);
+    case FUTEX_LOCK_PI2: return futex_lock_pi(t, addr, tmo, false, realtime);
+    case FUTEX_TRYLOCK_PI: return futex_lock_pi(t, addr, 0, true, false);
+    case FUTEX_UNLOCK_PI: return futex_unlock_pi(t, addr);
+    default: return -ENOSYS;
     }
 }
 
@@ -211,12 +374,17 @@ static void fmt_futex_op(struct strbuf *sb, struct syscall *sc, int i)
 static int cmd_of(struct syscall *sc) { return (int)sc->a[1] & FUTEX_CMD_MASK; }
 
 /* The remaining arguments depend on the command, as strace shows them. */
-static void fmt_futex_val(struct strbuf *sb, struct syscall *sc, int i) { sb_printf(sb, "%u", (unsigned)sc->a[i]); }
+static bool is_pi_lock(int cmd) { return cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2 || cmd == FUTEX_TRYLOCK_PI || cmd == FUTEX_UNLOCK_PI; }
+
+static void fmt_futex_val(struct strbuf *sb, struct syscall *sc, int i)
+{
+    if (!is_pi_lock(cmd_of(sc))) sb_printf(sb, "%u", (unsigned)sc->a[i]);
+}
 
 static void fmt_futex_a3(struct strbuf *sb, struct syscall *sc, int i)
 {
     int cmd = cmd_of(sc);
-    if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) {
+    if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2) {
         struct timespec ts;
         if (!sc->a[i]) sb_puts(sb, "NULL");
         else if (guest_read(sc->t->as, sc->a[i], &ts, sizeof ts)) sb_printf(sb, "%#llx", (unsigned long long)sc->a[i]);
