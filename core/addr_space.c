@@ -82,6 +82,8 @@ struct addr_space *as_create(void)
     if (uc_open(UC_ARCH_X86, UC_MODE_64, &as->uc) != UC_ERR_OK) { free(as); return NULL; }
     as->refs = 1;
     as->mmap_base = MMAP_BASE;
+    as->stack_limit = STACK_RLIMIT;
+    as->vm_limit = UINT64_MAX;
     as->stack_top = STACK_TOP;
     if (as_aslr) {
         /* Linux x86-64's ranges: the stack top moves down by up to 16 GiB, the mmap base
@@ -132,6 +134,8 @@ struct addr_space *as_clone(struct addr_space *src)
     as->env_start = src->env_start;
     as->env_end = src->env_end;
     as->brk_random = src->brk_random;
+    as->stack_limit = src->stack_limit;
+    as->vm_limit = src->vm_limit;
     as->vmas = calloc(src->nvmas ? src->nvmas : 1, sizeof *as->vmas);
     if (!as->vmas) goto fail;
     as->cap = src->nvmas ? src->nvmas : 1;
@@ -360,7 +364,13 @@ bool as_grow_stack(struct addr_space *as, uint64_t addr)
     if (i == as->nvmas) return false;
     const struct vma *v = &as->vmas[i];
     if (!(v->flags & MAP_GROWSDOWN) || addr >= v->start) return false;
-    if (v->end - PAGE_DOWN(addr) > STACK_RLIMIT) return false;
+    if (v->end - PAGE_DOWN(addr) > as->stack_limit) return false;
+    /* RLIMIT_AS counts the growth too (acct_stack_growth). */
+    if (as->vm_limit != UINT64_MAX) {
+        uint64_t total = 0;
+        for (size_t k = 0; k < as->nvmas; k++) total += as->vmas[k].end - as->vmas[k].start;
+        if (total + (v->start - PAGE_DOWN(addr)) > as->vm_limit) return false;
+    }
     uint64_t floor = i > 0 ? as->vmas[i - 1].end + STACK_GUARD_GAP : MMAP_MIN_ADDR;
     if (floor > PAGE_DOWN(addr)) return false;
     /* Linux grows the stack to the faulting page. Each growth here is a new Unicorn
@@ -369,7 +379,8 @@ bool as_grow_stack(struct addr_space *as, uint64_t addr)
      * 256 KiB-aligned steps instead, within the rlimit and the guard gap: only
      * /proc/self/maps can tell. */
     uint64_t start = PAGE_DOWN(addr) & ~(STACK_GROW_STEP - 1);
-    if (v->end - start > STACK_RLIMIT) start = v->end - STACK_RLIMIT;
+    if (v->end - start > as->stack_limit) start = v->end - as->stack_limit;
+    if (as->vm_limit != UINT64_MAX) start = PAGE_DOWN(addr);   /* exactly what was touched */
     if (start < floor) start = floor;
     if (start > PAGE_DOWN(addr)) start = PAGE_DOWN(addr);
     uint64_t old_start = v->start;

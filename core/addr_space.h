@@ -72,6 +72,8 @@ struct addr_space {
     uint64_t mmap_base;      /* anonymous mmaps grow down from below here */
     uint64_t stack_top;      /* the initial stack ends here */
     uint64_t brk_random;     /* added to the start of brk */
+    /* RLIMIT_STACK and RLIMIT_AS of the process (syscalls/limits.c), for stack growth. */
+    uint64_t stack_limit, vm_limit;
     /* What exec put on the stack, as the kernel's mm keeps it for /proc/PID/auxv and
      * environ: the aux vector (pairs, AT_NULL last) and where the environment lies. */
     uint64_t saved_auxv[64];

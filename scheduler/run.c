@@ -3,6 +3,7 @@
  * Unicorn callback. */
 #include "syscalls/cred.h"
 #include "scheduler/run.h"
+#include "syscalls/limits.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
@@ -382,9 +383,12 @@ static int run_all(void)
         struct fault f;
         uint64_t before = det_insns(), cpu_left = timers_cpu_budget(t->proc);
         if (cpu_left < budget) budget = cpu_left;   /* a CPU-time timer fires exactly then */
+        cpu_left = limits_cpu_budget(t->proc);      /* and RLIMIT_CPU's signals */
+        if (cpu_left < budget) budget = cpu_left;
         cpu_trace_task(t->as, t->tid);
         enum stop_reason why = cpu_run(t->as, budget, &f);
         t->proc->cpu_insns += det_insns() - before;
+        limits_cpu_check(t);
         timeline_run(t->tid, before, det_insns());
         switch (why) {
         case STOP_SYSCALL:

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include "syscalls/syscall.h"
 
 struct addr_space;
@@ -100,6 +101,8 @@ struct process {
     uint64_t fault_rip, fault_addr; /* the fault that killed it, if one did */
     int fault_sig;
     struct cred cred;            /* uids, gids, groups, capabilities (syscalls/cred.c) */
+    struct rlimit rlim[RLIM_NLIMITS];   /* resource limits (syscalls/limits.c), once rlim_known */
+    bool rlim_known;
 };
 
 struct task {

@@ -7,6 +7,7 @@
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
 #include "syscalls/ipc.h"
+#include "syscalls/limits.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,6 +52,8 @@ static int64_t sys_brk(struct syscall *sc)
         /* Like Linux, refuse to grow into another mapping (and keep a page of gap). */
         if (new_end - old_end > TASK_SIZE_64 - PAGE_SIZE ||
             !as_range_free(as, old_end, new_end - old_end + PAGE_SIZE)) return as->brk_cur;
+        if (limits_may_map(sc->t, 0, new_end - old_end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS))
+            return as->brk_cur;   /* RLIMIT_DATA, RLIMIT_AS */
         if (as_map(as, old_end, new_end - old_end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, "[heap]", 0, 0, 0))
             return as->brk_cur;
     } else if (new_end < old_end) {
@@ -181,8 +184,9 @@ static int64_t sys_mmap(struct syscall *sc)
             return -ENOMEM;
     }
     int vflags = (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | (flags & MAP_ANONYMOUS);
+    int rc = limits_may_map(t, at, len, prot, vflags | (flags & MAP_GROWSDOWN));   /* RLIMIT_AS, RLIMIT_DATA */
+    if (rc) return rc;
     forget_shared(as, at, at + len);
-    int rc;
     if (type != MAP_PRIVATE) {
         /* Shared memory: an object that a fork's engine maps too. Shared anonymous
          * memory is a deleted /dev/zero file to /proc/self/maps, as on Linux. */
@@ -284,6 +288,11 @@ static int64_t sys_mremap(struct syscall *sc)
     explain_check_taken(sc->t, "moves or shrinks", old, old + old_len);
     explain_map_event(sc->t, "mremap", old, old + old_len);
     struct vma keep = *v;
+    /* Growing asks RLIMIT_AS and RLIMIT_DATA (vma_to_resize). */
+    if (new_len > old_len) {
+        int rc = limits_may_map(sc->t, 0, new_len - old_len, keep.prot, keep.flags);
+        if (rc) return rc;
+    }
     if (!(flags & MREMAP_FIXED)) {
         if (new_len <= old_len) {
             if (new_len < old_len) as_unmap(as, old + new_len, old_len - new_len);
