@@ -161,10 +161,12 @@ struct addr_space *as_clone(struct addr_space *src)
             }
             continue;
         }
-        if (uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(v->prot)) != UC_ERR_OK) { free(buf); goto fail; }
+        if (!(v->flags & VMA_UNBACKED) &&
+            uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(v->prot)) != UC_ERR_OK) { free(buf); goto fail; }
         as->vmas[i] = *v;
         as->vmas[i].name = v->name ? strdup(v->name) : NULL;
         as->nvmas++;
+        if (v->flags & VMA_UNBACKED) continue;   /* nothing in it yet */
         /* Pages never written read as zero in both engines: copy only the others, so
          * big reservations (thread stacks, malloc arenas) cost nothing. */
         for (uint64_t a = v->start; a < v->end; a += CHUNK) {
@@ -263,14 +265,21 @@ static int split_at(struct addr_space *as, uint64_t addr)
     return rc;
 }
 
-static bool same_kind(const struct vma *a, const struct vma *b)
+static bool kind_alike(const struct vma *a, const struct vma *b, int ignore_flags)
 {
-    if (a->prot != b->prot || a->flags != b->flags || a->ino != b->ino || a->dev != b->dev) return false;
+    if (a->prot != b->prot || ((a->flags ^ b->flags) & ~ignore_flags) || a->ino != b->ino || a->dev != b->dev) return false;
     if ((a->name == NULL) != (b->name == NULL)) return false;
     if (a->name && strcmp(a->name, b->name) != 0) return false;
     if (a->ino && a->offset + (a->end - a->start) != b->offset) return false;
     if (a->obj != b->obj || (a->obj && a->obj_off + (a->end - a->start) != b->obj_off)) return false;
     return true;
+}
+
+static bool same_kind(const struct vma *a, const struct vma *b) { return kind_alike(a, b, 0); }
+
+bool as_same_kind(const struct vma *a, const struct vma *b)
+{
+    return a->end == b->start && kind_alike(a, b, VMA_UNBACKED);
 }
 
 /* Linux merges neighbouring mappings of the same kind; /proc/self/maps shows the result. */
@@ -294,7 +303,8 @@ int as_unmap(struct addr_space *as, uint64_t start, uint64_t len)
     if ((rc = split_at(as, start)) || (rc = split_at(as, end))) return rc;
     size_t i = first_above(as, start);
     while (i < as->nvmas && as->vmas[i].start < end) {
-        uc_mem_unmap(as->uc, as->vmas[i].start, as->vmas[i].end - as->vmas[i].start);
+        if (!(as->vmas[i].flags & VMA_UNBACKED))
+            uc_mem_unmap(as->uc, as->vmas[i].start, as->vmas[i].end - as->vmas[i].start);
         if (as->vmas[i].prot & PROT_EXEC) cpu_flush_code(as, as->vmas[i].start, as->vmas[i].end);
         remove_at(as, i);
     }
@@ -309,7 +319,8 @@ int as_map_obj(struct addr_space *as, uint64_t start, uint64_t len, int prot, in
     if (start + len > TASK_SIZE_64 || start + len < start) return -ENOMEM;
     int rc = as_unmap(as, start, len);
     if (rc) return rc;
-    if (map_engine(as, start, len, uc_prot_of(prot), obj, obj_off) != UC_ERR_OK) return -ENOMEM;
+    if (prot || obj) flags &= ~VMA_UNBACKED;
+    if (!(flags & VMA_UNBACKED) && map_engine(as, start, len, uc_prot_of(prot), obj, obj_off) != UC_ERR_OK) return -ENOMEM;
     /* Translations of code that an earlier mapping at this address held. */
     if (obj && (prot & PROT_EXEC)) cpu_flush_code(as, start, start + len);
     if (ino && (prot & PROT_WRITE) && !(flags & (MAP_SHARED | MAP_ANONYMOUS))) flags |= VMA_ACCOUNT;
@@ -317,7 +328,7 @@ int as_map_obj(struct addr_space *as, uint64_t start, uint64_t len, int prot, in
     size_t i = first_above(as, start);
     if ((rc = insert_at(as, i, &v))) {
         free(v.name);
-        uc_mem_unmap(as->uc, start, len);
+        if (!(flags & VMA_UNBACKED)) uc_mem_unmap(as->uc, start, len);
         return rc;
     }
     if (obj) shm_obj_get(obj);
@@ -340,7 +351,13 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
     size_t i = first_above(as, start);
     for (; i < as->nvmas && as->vmas[i].start < end; i++) {
         struct vma *v = &as->vmas[i];
-        if (uc_mem_protect(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
+        if (v->flags & VMA_UNBACKED) {
+            /* A reservation opened: fresh zero pages now back this part. */
+            if (prot) {
+                if (uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
+                v->flags &= ~VMA_UNBACKED;
+            }
+        } else if (uc_mem_protect(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
         if ((v->prot ^ prot) & PROT_EXEC) cpu_flush_code(as, v->start, v->end);
         v->prot = prot;
         if (v->ino && (prot & PROT_WRITE) && !(v->flags & (MAP_SHARED | MAP_ANONYMOUS))) v->flags |= VMA_ACCOUNT;

@@ -24,6 +24,13 @@
  * never cleared, so a RELRO part made read-only again stays a mapping of its own in
  * /proc/self/maps (it does not merge with the read-only one before it). */
 #define VMA_ACCOUNT 0x40000000
+/* A private anonymous PROT_NONE mapping that was never accessible (a reservation, as
+ * musl's malloc and Go's runtime make by the tens of GiB): kept in the mapping table
+ * only, with no engine memory behind it, until mprotect opens part of it. Its pages
+ * read as zero then, as fresh anonymous memory does. Asked for by mmap; such a vma
+ * does not merge with a backed neighbour in the table, but /proc/self/maps shows them
+ * merged as Linux does (as_same_kind). */
+#define VMA_UNBACKED 0x20000000
 
 struct uc_struct;
 struct cpu_state;
@@ -31,7 +38,7 @@ struct cpu_state;
 struct vma {
     uint64_t start, end;     /* [start, end), page aligned */
     int prot;                /* PROT_READ|PROT_WRITE|PROT_EXEC as the guest asked */
-    int flags;               /* MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS, VMA_ACCOUNT */
+    int flags;               /* MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS, VMA_ACCOUNT, VMA_UNBACKED */
     uint64_t offset;         /* file offset of start, for file mappings */
     uint64_t dev, ino;
     char *name;              /* file path, "[heap]", "[stack]", ... or NULL */
@@ -122,6 +129,8 @@ const struct vma *as_find(const struct addr_space *as, uint64_t addr);
  * below. True when addr is mapped now. Safe inside a Unicorn memory hook: it only adds
  * an engine region below the stack's. */
 bool as_grow_stack(struct addr_space *as, uint64_t addr);
+/* Would Linux merge a and b (a just below b)? The engine's backing does not count. */
+bool as_same_kind(const struct vma *a, const struct vma *b);
 /* True when [start,end) is fully covered by mappings. */
 bool as_range_mapped(const struct addr_space *as, uint64_t start, uint64_t end);
 #endif

@@ -159,6 +159,21 @@ int limits_may_map(struct task *t, uint64_t start, uint64_t len, int prot, int f
     return 0;
 }
 
+int limits_may_protect(struct task *t, uint64_t start, uint64_t len, int prot)
+{
+    rlim_t data_lim = limits_of(t->proc)[RLIMIT_DATA].rlim_cur;
+    if (!(prot & PROT_WRITE) || data_lim == RLIM_INFINITY) return 0;
+    struct addr_space *as = t->as;
+    uint64_t data_vm = 0, turning = 0, end = start + len;
+    for (size_t i = 0; i < as->nvmas; i++) {
+        const struct vma *v = &as->vmas[i];
+        if (is_data(v->prot, v->flags)) { data_vm += v->end - v->start; continue; }
+        if (v->start < end && v->end > start && is_data(prot, v->flags))
+            turning += (v->end < end ? v->end : end) - (v->start > start ? v->start : start);
+    }
+    return turning && data_vm + turning > data_lim ? -ENOMEM : 0;
+}
+
 /* ---- processes ---- */
 
 int limits_may_fork(struct task *t)

@@ -25,6 +25,8 @@ int limits_nofile(struct task *t);
  * mapped at start (replacing what lies there; start 0: nothing is replaced)? 0 or
  * -ENOMEM. */
 int limits_may_map(struct task *t, uint64_t start, uint64_t len, int prot, int flags);
+/* RLIMIT_DATA at mprotect: private memory made writable becomes data. 0 or -ENOMEM. */
+int limits_may_protect(struct task *t, uint64_t start, uint64_t len, int prot);
 /* RLIMIT_NPROC at fork and clone: 0 or -EAGAIN (root and CAP_SYS_RESOURCE are exempt). */
 int limits_may_fork(struct task *t);
 /* RLIMIT_CPU: instructions the process may still run before the next SIGXCPU or the

@@ -196,7 +196,9 @@ static int64_t sys_mmap(struct syscall *sc)
         else rc = as_map_obj(as, at, len, prot, vflags, "/dev/zero (deleted)", 0, SHMEM_DEV, obj->ino, obj, 0);
         shm_obj_put(obj);
     } else {
-        rc = as_map(as, at, len, prot, vflags, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
+        /* Anonymous PROT_NONE memory is a reservation: no engine memory until opened. */
+        int unbacked = !f && !prot ? VMA_UNBACKED : 0;
+        rc = as_map(as, at, len, prot, vflags | unbacked, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
     }
     if (rc) return rc;
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
@@ -250,7 +252,9 @@ static int64_t sys_mprotect(struct syscall *sc)
     }
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
     if (!(prot & PROT_WRITE)) explain_check_taken(sc->t, "takes write access from", addr, addr + len);
-    int rc = as_protect(as, addr, len, prot);
+    int rc = limits_may_protect(sc->t, addr, len, prot);   /* RLIMIT_DATA */
+    if (rc) return rc;
+    rc = as_protect(as, addr, len, prot);
     if (!rc) explain_map_event(sc->t, "mprotect", addr, addr + len);
     return rc;
 }
@@ -326,15 +330,16 @@ static int64_t sys_mremap(struct syscall *sc)
         return rc ? rc : (int64_t)dest;
     }
     uint64_t copy = old_len < new_len ? old_len : new_len;
-    char *buf = malloc(copy);
+    if (keep.flags & VMA_UNBACKED) copy = 0;   /* a reservation holds nothing to move */
+    char *buf = malloc(copy ? copy : 1);
     if (!buf) return -ENOMEM;
-    guest_peek(as, old, buf, copy);
+    if (copy) guest_peek(as, old, buf, copy);
     char *name = keep.name ? strdup(keep.name) : NULL;
     int rc = as_map(as, dest, new_len, keep.prot, keep.flags, name,
                     keep.ino ? keep.offset + (old - keep.start) : 0, keep.dev, keep.ino);
     free(name);
     if (!rc) {
-        guest_poke(as, dest, buf, copy);
+        if (copy) guest_poke(as, dest, buf, copy);
         as_unmap(as, old, old_len);
     }
     free(buf);

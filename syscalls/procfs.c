@@ -638,9 +638,12 @@ static void gen_maps(FILE *out, struct addr_space *as)
 {
     for (size_t i = 0; as && i < as->nvmas; i++) {
         const struct vma *v = &as->vmas[i];
+        /* Pieces the table keeps apart only for the engine's sake show as one. */
+        uint64_t end = v->end;
+        while (i + 1 < as->nvmas && as_same_kind(&as->vmas[i], &as->vmas[i + 1])) end = as->vmas[++i].end;
         char line[256];
         snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-                 (unsigned long long)v->start, (unsigned long long)v->end,
+                 (unsigned long long)v->start, (unsigned long long)end,
                  v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
                  v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
                  (unsigned long long)v->offset, (unsigned)((v->dev >> 8) & 0xfff),

@@ -145,6 +145,8 @@ static void memory(void)
         printf("DATA: 128 MiB private writable: %s\n", err(p == MAP_FAILED ? -1 : 0));
         p = mmap(NULL, 128 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         printf("DATA: 128 MiB read-only: %s\n", err(p == MAP_FAILED ? -1 : 0));
+        printf("DATA: mprotect it writable: %s\n", err(mprotect(p, 128 << 20, PROT_READ | PROT_WRITE)));
+        printf("DATA: mprotect 1 MiB of it writable: %s\n", err(mprotect(p, 1 << 20, PROT_READ | PROT_WRITE)));
         p = mmap(NULL, 128 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         printf("DATA: 128 MiB shared: %s\n", err(p == MAP_FAILED ? -1 : 0));
         void *b = sbrk(128 << 20);
