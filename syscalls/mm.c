@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -157,11 +158,15 @@ static int64_t sys_mmap(struct syscall *sc)
     struct open_file *f = NULL;
     struct stat st = { 0 };
     char path[PATH_MAX] = "";
+    bool dev_zero = false;
     if (!(flags & MAP_ANONYMOUS)) {
         f = fd_get(t, fd);
         if (!f) return -EBADF;
         if (fstat(f->host_fd, &st) != 0) return -errno;
-        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) return -ENODEV;
+        /* /dev/zero (1:5): private is anonymous memory still naming the file, shared is
+         * shared anonymous memory (mmap_zero, shmem_zero_setup). */
+        dev_zero = S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 5;
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !dev_zero) return -ENODEV;
         int acc = fcntl(f->host_fd, F_GETFL) & O_ACCMODE;
         if (acc == O_WRONLY) return -EACCES;
         if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR) return -EACCES;
@@ -192,6 +197,7 @@ static int64_t sys_mmap(struct syscall *sc)
          * memory is a deleted /dev/zero file to /proc/self/maps, as on Linux. */
         struct shm_obj *obj = shm_obj_new(len);
         if (!obj) return -ENOMEM;
+        if (dev_zero) { vflags |= MAP_ANONYMOUS; f = NULL; }
         if (f) rc = as_map_obj(as, at, len, prot, vflags, path, off, st.st_dev, st.st_ino, obj, 0);
         else rc = as_map_obj(as, at, len, prot, vflags, "/dev/zero (deleted)", 0, SHMEM_DEV, obj->ino, obj, 0);
         shm_obj_put(obj);
@@ -201,6 +207,7 @@ static int64_t sys_mmap(struct syscall *sc)
         rc = as_map(as, at, len, prot, vflags | unbacked, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
     }
     if (rc) return rc;
+    if (dev_zero) f = NULL;   /* nothing to read, write back or refuse past an end */
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
     if (f && type != MAP_PRIVATE && (rc = remember_shared(as, at, len, off, f->host_fd))) { as_unmap(as, at, len); return rc; }
     explain_map_event(t, "mmap", at, at + len);
@@ -376,6 +383,43 @@ static int64_t sys_remap_file_pages(struct syscall *sc)
     return rc;
 }
 
+/* [start, end) of the private mapping v back to what an untouched mapping holds: zero
+ * pages, or the file's contents read again (zero past its end). The file is found by
+ * its path and must still be the same inode; otherwise the pages read as zero. */
+static void drop_private(struct addr_space *as, const struct vma *v, uint64_t start, uint64_t end)
+{
+    enum { CHUNK = 1 << 20 };
+    char *buf = calloc(1, CHUNK);
+    if (!buf) return;
+    int hfd = -1;
+    if (!(v->flags & MAP_ANONYMOUS) && v->name && v->ino) {
+        struct stat st;
+        hfd = open(v->name, O_RDONLY | O_CLOEXEC);
+        if (hfd >= 0 && (fstat(hfd, &st) != 0 || st.st_ino != v->ino || st.st_dev != v->dev)) { close(hfd); hfd = -1; }
+    }
+    uint64_t off = v->offset + (start - v->start);
+    for (uint64_t a = start; a < end; a += CHUNK, off += CHUNK) {
+        size_t n = end - a < CHUNK ? end - a : CHUNK;
+        if (hfd < 0) {
+            /* Pages already zero are left alone: writing them would make them resident. */
+            bool zero = guest_peek(as, a, buf, n) == 0;
+            for (size_t i = 0; zero && i < n; i += 8) zero = !*(uint64_t *)(buf + i);
+            if (zero) continue;
+        }
+        memset(buf, 0, n);
+        if (hfd >= 0) {
+            for (size_t got = 0; got < n;) {
+                ssize_t k = pread(hfd, buf + got, n - got, (off_t)(off + got));
+                if (k <= 0) break;
+                got += (size_t)k;
+            }
+        }
+        guest_poke(as, a, buf, n);
+    }
+    if (hfd >= 0) close(hfd);
+    free(buf);
+}
+
 /* The advice values this kernel knows (madvise_behavior_valid); others are EINVAL. */
 static bool advice_valid(int advice)
 {
@@ -392,12 +436,22 @@ static int64_t sys_madvise(struct syscall *sc)
     if (!page_up(sc->a[1], &len) || (sc->a[1] && !len) || len > UINT64_MAX - addr) return -EINVAL;
     if (len == 0) return 0;
     if (!user_range(addr, len) || !as_range_mapped(as, addr, addr + len)) return -ENOMEM;
-    if (advice == MADV_DONTNEED || advice == MADV_FREE) {
-        /* Private anonymous memory reads as zero afterwards. */
-        static const char zeros[PAGE_SIZE];
-        for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
+    if (advice == MADV_FREE) {
+        /* Only private anonymous memory can be freed lazily (madvise_free_single_vma). */
+        for (uint64_t a = addr; a < addr + len;) {
             const struct vma *v = as_find(as, a);
-            if (v && (v->flags & MAP_ANONYMOUS) && !(v->flags & MAP_SHARED)) guest_poke(as, a, zeros, PAGE_SIZE);
+            if (!(v->flags & MAP_ANONYMOUS) || (v->flags & MAP_SHARED)) return -EINVAL;
+            a = v->end;
+        }
+    }
+    if (advice == MADV_DONTNEED || advice == MADV_FREE) {
+        /* Private memory loses its changes: anonymous pages read as zero afterwards,
+         * those of a file mapping as the file holds them now. */
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(as, a);
+            uint64_t end = v->end < addr + len ? v->end : addr + len;
+            if (!(v->flags & (MAP_SHARED | VMA_UNBACKED))) drop_private(as, v, a, end);
+            a = end;
         }
     }
     return 0;
