@@ -144,13 +144,15 @@ struct addr_space *as_clone(struct addr_space *src)
     if (!buf) goto fail;
     for (size_t i = 0; i < src->nvmas; i++) {
         const struct vma *v = &src->vmas[i];
+        if (v->flags & VMA_DONTFORK) continue;   /* MADV_DONTFORK: not in the child */
         if (v->obj) {
             /* Shared memory stays shared: the child's engine maps the same pages. */
             if (map_engine(as, v->start, v->end - v->start, uc_prot_of(v->prot), v->obj, v->obj_off) != UC_ERR_OK) { free(buf); goto fail; }
-            as->vmas[i] = *v;
-            as->vmas[i].name = v->name ? strdup(v->name) : NULL;
+            struct vma *c = &as->vmas[as->nvmas++];
+            *c = *v;
+            c->name = v->name ? strdup(v->name) : NULL;
+            c->flags &= ~VMA_LOCKED;   /* locks are not inherited */
             shm_obj_get(v->obj);
-            as->nvmas++;
             /* Pages the parent's engine refuses (past the end of a file) stay refused. */
             uc_mem_region *regs; uint32_t nr;
             if (uc_mem_regions(src->uc, &regs, &nr) == UC_ERR_OK) {
@@ -163,10 +165,11 @@ struct addr_space *as_clone(struct addr_space *src)
         }
         if (!(v->flags & VMA_UNBACKED) &&
             uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(v->prot)) != UC_ERR_OK) { free(buf); goto fail; }
-        as->vmas[i] = *v;
-        as->vmas[i].name = v->name ? strdup(v->name) : NULL;
-        as->nvmas++;
-        if (v->flags & VMA_UNBACKED) continue;   /* nothing in it yet */
+        struct vma *c = &as->vmas[as->nvmas++];
+        *c = *v;
+        c->name = v->name ? strdup(v->name) : NULL;
+        c->flags &= ~VMA_LOCKED;
+        if (v->flags & (VMA_UNBACKED | VMA_WIPEONFORK)) continue;   /* nothing in it, or wiped */
         /* Pages never written read as zero in both engines: copy only the others, so
          * big reservations (thread stacks, malloc arenas) cost nothing. */
         for (uint64_t a = v->start; a < v->end; a += CHUNK) {
@@ -367,6 +370,20 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
      * not translated code. */
     uc_ctl_flush_tlb(as->uc);
     /* Merge back what became alike, scanning the touched range from its end. */
+    for (size_t j = first_above(as, end - 1) + 1; j-- > 0 && j < as->nvmas;) {
+        if (as->vmas[j].end < start) break;
+        merge_around(as, j);
+    }
+    return 0;
+}
+
+int as_set_flag(struct addr_space *as, uint64_t start, uint64_t len, int flag, bool on)
+{
+    uint64_t end = start + len;
+    int rc;
+    if ((rc = split_at(as, start)) || (rc = split_at(as, end))) return rc;
+    for (size_t i = first_above(as, start); i < as->nvmas && as->vmas[i].start < end; i++)
+        as->vmas[i].flags = on ? as->vmas[i].flags | flag : as->vmas[i].flags & ~flag;
     for (size_t j = first_above(as, end - 1) + 1; j-- > 0 && j < as->nvmas;) {
         if (as->vmas[j].end < start) break;
         merge_around(as, j);

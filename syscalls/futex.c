@@ -16,10 +16,13 @@
 #include "core/det.h"
 #include "core/guest_mem.h"
 #include "core/addr_space.h"
+#include "syscalls/cred.h"
 #include <errno.h>
+#include <linux/capability.h>
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define NS 1000000000ULL
@@ -69,6 +72,24 @@ static int wake(struct addr_space *as, uint64_t addr, uint32_t bitset, int n)
 }
 
 int futex_wake_addr(struct addr_space *as, uint64_t addr, int n) { return wake(as, addr, FUTEX_BITSET_MATCH_ANY, n); }
+
+/* A shared futex's key is found through the page (get_futex_key pins it): an address
+ * that is not mapped, not readable, or past the end of its file (SIGBUS there) is
+ * EFAULT even for calls that do not read the word. A private key is the address. */
+static int shared_key_ok(struct task *t, uint64_t addr, bool shared)
+{
+    if (!shared) return 0;
+    uint32_t w;
+    if (guest_read(t->as, addr, &w, 4)) return -EFAULT;
+    struct addr_space *as = t->as;
+    for (size_t i = 0; i < as->nshared; i++) {
+        const struct shared_file_map *m = &as->shared[i];
+        struct stat st;
+        if (addr < m->start || addr >= m->end || fstat(m->host_fd, &st) != 0) continue;
+        if (m->offset + (addr - m->start) >= (uint64_t)st.st_size) return -EFAULT;
+    }
+    return 0;
+}
 
 static int read_timeout(struct task *t, uint64_t addr, uint64_t *ns)
 {
@@ -299,6 +320,16 @@ static void robust_list_walk(struct task *t)
     if (pending) robust_death(t, pending + (uint64_t)off, pending_pi, true);
 }
 
+bool futex_may_read_robust(struct task *caller, struct task *target)
+{
+    const struct cred *c = cred_of(caller->proc);
+    if ((target && caller->proc == target->proc) || (c->cap_eff & (1ULL << CAP_SYS_PTRACE))) return true;
+    if (!target) return c->uid == 0 && c->gid == 0;   /* init: root's ids */
+    const struct cred *t = cred_of(target->proc);
+    return c->uid == t->uid && c->uid == t->euid && c->uid == t->suid &&
+           c->gid == t->gid && c->gid == t->egid && c->gid == t->sgid;
+}
+
 void futex_task_release(struct task *t)
 {
     if (!t->as) return;
@@ -327,7 +358,8 @@ static int64_t sys_futex(struct syscall *sc)
     uint64_t addr = sc->a[0], tmo = sc->a[3], addr2 = sc->a[4];
     int op = (int)sc->a[1], cmd = op & FUTEX_CMD_MASK;
     uint32_t val = (uint32_t)sc->a[2], val3 = (uint32_t)sc->a[5];
-    bool realtime = op & FUTEX_CLOCK_REALTIME;
+    bool realtime = op & FUTEX_CLOCK_REALTIME, shared = !(op & FUTEX_PRIVATE_FLAG);
+    int rc;
     if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
         return -ENOSYS;
     switch (cmd) {
@@ -335,13 +367,17 @@ static int64_t sys_futex(struct syscall *sc)
     case FUTEX_WAIT_BITSET: return futex_wait(t, addr, val, tmo, val3, true, realtime);
     case FUTEX_WAKE:
         if (addr & 3) return -EINVAL;
+        if ((rc = shared_key_ok(t, addr, shared))) return rc;
         return wake(t->as, addr, FUTEX_BITSET_MATCH_ANY, (int)val);
     case FUTEX_WAKE_BITSET:
         if (addr & 3 || !val3) return -EINVAL;
+        if ((rc = shared_key_ok(t, addr, shared))) return rc;
         return wake(t->as, addr, val3, (int)val);
-    case FUTEX_REQUEUE: return futex_requeue(t, addr, (int)val, (int)tmo, addr2, false, 0);
-    case FUTEX_CMP_REQUEUE: return futex_requeue(t, addr, (int)val, (int)tmo, addr2, true, val3);
-    case FUTEX_WAKE_OP: return futex_wake_op(t, addr, (int)val, (int)tmo, addr2, val3);
+    case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: case FUTEX_WAKE_OP:
+        if ((addr | addr2) & 3) return -EINVAL;
+        if ((rc = shared_key_ok(t, addr, shared)) || (rc = shared_key_ok(t, addr2, shared))) return rc;
+        if (cmd == FUTEX_WAKE_OP) return futex_wake_op(t, addr, (int)val, (int)tmo, addr2, val3);
+        return futex_requeue(t, addr, (int)val, (int)tmo, addr2, cmd == FUTEX_CMP_REQUEUE, val3);
     /* LOCK_PI's timeout is on CLOCK_REALTIME; LOCK_PI2's on CLOCK_MONOTONIC unless asked. */
     case FUTEX_LOCK_PI: return futex_lock_pi(t, addr, tmo, false, true);
     case FUTEX_LOCK_PI2: return futex_lock_pi(t, addr, tmo, false, realtime);

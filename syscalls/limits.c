@@ -174,6 +174,31 @@ int limits_may_protect(struct task *t, uint64_t start, uint64_t len, int prot)
     return turning && data_vm + turning > data_lim ? -ENOMEM : 0;
 }
 
+bool limits_can_mlock(struct task *t)
+{
+    return capable(t->proc, CAP_IPC_LOCK) || limits_of(t->proc)[RLIMIT_MEMLOCK].rlim_cur != 0;
+}
+
+int limits_may_mlock(struct task *t, uint64_t start, uint64_t len)
+{
+    if (capable(t->proc, CAP_IPC_LOCK)) return 0;
+    rlim_t lim = limits_of(t->proc)[RLIMIT_MEMLOCK].rlim_cur;
+    if (lim == RLIM_INFINITY) return 0;
+    struct addr_space *as = t->as;
+    uint64_t locked = 0, total = 0, end = start + len;
+    for (size_t i = 0; i < as->nvmas; i++) {
+        const struct vma *v = &as->vmas[i];
+        total += v->end - v->start;
+        if (!(v->flags & VMA_LOCKED)) continue;
+        locked += v->end - v->start;
+        /* Pages of the range already locked count once. */
+        if (v->start < end && v->end > start)
+            locked -= (v->end < end ? v->end : end) - (v->start > start ? v->start : start);
+    }
+    if (!len) return total > lim ? -ENOMEM : 0;
+    return locked + len > lim ? -ENOMEM : 0;
+}
+
 /* ---- processes ---- */
 
 int limits_may_fork(struct task *t)

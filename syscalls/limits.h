@@ -27,6 +27,11 @@ int limits_nofile(struct task *t);
 int limits_may_map(struct task *t, uint64_t start, uint64_t len, int prot, int flags);
 /* RLIMIT_DATA at mprotect: private memory made writable becomes data. 0 or -ENOMEM. */
 int limits_may_protect(struct task *t, uint64_t start, uint64_t len, int prot);
+/* RLIMIT_MEMLOCK: may the task lock memory at all (can_do_mlock: CAP_IPC_LOCK or a
+ * limit above 0)? And may it lock [start, start+len) more (len 0: all its memory,
+ * mlockall)? 0 or -ENOMEM. */
+bool limits_can_mlock(struct task *t);
+int limits_may_mlock(struct task *t, uint64_t start, uint64_t len);
 /* RLIMIT_NPROC at fork and clone: 0 or -EAGAIN (root and CAP_SYS_RESOURCE are exempt). */
 int limits_may_fork(struct task *t);
 /* RLIMIT_CPU: instructions the process may still run before the next SIGXCPU or the

@@ -188,7 +188,13 @@ static int64_t sys_mmap(struct syscall *sc)
         else if (!(at = as_find_free(as, len, as->mmap_base)))
             return -ENOMEM;
     }
+    /* MAP_SHARED_VALIDATE refuses flags it does not know (LEGACY_MAP_MASK). */
+    const int known = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |
+                      0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |
+                      MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE;
+    if (f && type == MAP_SHARED_VALIDATE && (flags & ~known)) return -EOPNOTSUPP;
     int vflags = (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | (flags & MAP_ANONYMOUS);
+    if (f && type != MAP_PRIVATE && (fcntl(f->host_fd, F_GETFL) & O_ACCMODE) != O_RDWR) vflags |= VMA_NOMAYWRITE;
     int rc = limits_may_map(t, at, len, prot, vflags | (flags & MAP_GROWSDOWN));   /* RLIMIT_AS, RLIMIT_DATA */
     if (rc) return rc;
     forget_shared(as, at, at + len);
@@ -211,6 +217,7 @@ static int64_t sys_mmap(struct syscall *sc)
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
     if (f && type != MAP_PRIVATE && (rc = remember_shared(as, at, len, off, f->host_fd))) { as_unmap(as, at, len); return rc; }
     explain_map_event(t, "mmap", at, at + len);
+    if ((flags & MAP_LOCKED) || as->lock_future) as_set_flag(as, at, len, VMA_LOCKED, true);
     if (f && S_ISREG(st.st_mode)) {
         /* Whole pages past the end of the file: an access there is SIGBUS on Linux. */
         uint64_t in_file = (uint64_t)st.st_size > off ? PAGE_UP((uint64_t)st.st_size - off) : 0;
@@ -258,6 +265,13 @@ static int64_t sys_mprotect(struct syscall *sc)
         addr = v->start;
     }
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+    if (prot & PROT_WRITE)
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *w = as_find(as, a);
+            if (!w) break;
+            if (w->flags & VMA_NOMAYWRITE) return -EACCES;   /* shared, from a file not opened for writing */
+            a = w->end;
+        }
     if (!(prot & PROT_WRITE)) explain_check_taken(sc->t, "takes write access from", addr, addr + len);
     int rc = limits_may_protect(sc->t, addr, len, prot);   /* RLIMIT_DATA */
     if (rc) return rc;
@@ -436,6 +450,22 @@ static int64_t sys_madvise(struct syscall *sc)
     if (!page_up(sc->a[1], &len) || (sc->a[1] && !len) || len > UINT64_MAX - addr) return -EINVAL;
     if (len == 0) return 0;
     if (!user_range(addr, len) || !as_range_mapped(as, addr, addr + len)) return -ENOMEM;
+    if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE)
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(as, a);
+            if (v->flags & VMA_LOCKED) return -EINVAL;   /* locked pages stay */
+            a = v->end;
+        }
+    if (advice == MADV_WIPEONFORK || advice == MADV_KEEPONFORK) {
+        /* Only private anonymous memory can be wiped in a fork's copy. */
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(as, a);
+            if (advice == MADV_WIPEONFORK && (!(v->flags & MAP_ANONYMOUS) || (v->flags & MAP_SHARED))) return -EINVAL;
+            a = v->end;
+        }
+        return as_set_flag(as, addr, len, VMA_WIPEONFORK, advice == MADV_WIPEONFORK);
+    }
+    if (advice == MADV_DONTFORK || advice == MADV_DOFORK) return as_set_flag(as, addr, len, VMA_DONTFORK, advice == MADV_DONTFORK);
     if (advice == MADV_FREE) {
         /* Only private anonymous memory can be freed lazily (madvise_free_single_vma). */
         for (uint64_t a = addr; a < addr + len;) {
@@ -468,6 +498,12 @@ static int64_t sys_msync(struct syscall *sc)
     if (len > UINT64_MAX - addr) return -ENOMEM;
     if (len == 0) return 0;
     if (!user_range(addr, len) || !as_range_mapped(sc->t->as, addr, addr + len)) return -ENOMEM;
+    if (flags & MS_INVALIDATE)
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(sc->t->as, a);
+            if (v->flags & VMA_LOCKED) return -EBUSY;   /* locked pages cannot be dropped */
+            a = v->end;
+        }
     mm_writeback(sc->t->as, addr, addr + len);
     return 0;
 }
@@ -481,25 +517,46 @@ static int64_t sys_mincore(struct syscall *sc)
     len = PAGE_UP(len);
     if (len == 0) return 0;
     if (!as_range_mapped(as, addr, addr + len)) return -ENOMEM;
-    /* Every page counts as resident; the vector is written a page of entries at a time. */
-    static unsigned char ones[PAGE_SIZE];
-    if (!ones[0]) memset(ones, 1, sizeof ones);
+    /* Resident: locked pages, file pages (the page cache has them), and anonymous
+     * pages that hold something; never-touched (zero) anonymous pages and unopened
+     * reservations are not. The vector goes out a page of entries at a time. */
+    static unsigned char vec[PAGE_SIZE];
+    static uint64_t page[PAGE_SIZE / 8];
     for (uint64_t i = 0, n = len / PAGE_SIZE; i < n; i += PAGE_SIZE) {
         uint64_t k = n - i < PAGE_SIZE ? n - i : PAGE_SIZE;
-        if (guest_write(as, sc->a[2] + i, ones, k)) return -EFAULT;
+        for (uint64_t j = 0; j < k; j++) {
+            uint64_t a = addr + (i + j) * PAGE_SIZE;
+            const struct vma *v = as_find(as, a);
+            bool in = false;
+            if (v->flags & VMA_LOCKED) in = true;
+            else if (v->flags & VMA_UNBACKED) in = false;
+            else if (v->ino && !(v->flags & MAP_ANONYMOUS) && !v->obj) in = true;
+            else if (guest_peek(as, a, page, PAGE_SIZE) == 0)
+                for (size_t w = 0; w < PAGE_SIZE / 8 && !in; w++) in = page[w] != 0;
+            else in = v->ino != 0;
+            vec[j] = in;
+        }
+        if (guest_write(as, sc->a[2] + i, vec, k)) return -EFAULT;
     }
     return 0;
 }
 
-/* mlock and friends: memory is never swapped here, so only the checks remain. */
-static int64_t check_lock_range(struct addr_space *as, uint64_t addr, uint64_t len)
+/* mlock and friends: memory is never swapped here, so a lock is the mapping's
+ * VMA_LOCKED (mincore, VmLck, msync's EBUSY, madvise's EINVAL) and RLIMIT_MEMLOCK. */
+static int64_t lock_range(struct task *t, uint64_t addr, uint64_t len, bool lock)
 {
+    struct addr_space *as = t->as;
+    if (lock && !limits_can_mlock(t)) return -EPERM;
     len += addr & (PAGE_SIZE - 1);   /* the kernel rounds start down and length up */
     addr = PAGE_DOWN(addr);
     if (!page_up(len, &len) || len > UINT64_MAX - addr) return -EINVAL;
     if (len == 0) return 0;
+    if (lock) {
+        int rc = limits_may_mlock(t, addr, len);
+        if (rc) return rc;
+    }
     if (!user_range(addr, len) || !as_range_mapped(as, addr, addr + len)) return -ENOMEM;
-    return 0;
+    return as_set_flag(as, addr, len, VMA_LOCKED, lock);
 }
 
 #ifndef MLOCK_ONFAULT
@@ -509,22 +566,37 @@ static int64_t check_lock_range(struct addr_space *as, uint64_t addr, uint64_t l
 #define MCL_ONFAULT 4
 #endif
 
-static int64_t sys_mlock(struct syscall *sc) { return check_lock_range(sc->t->as, sc->a[0], sc->a[1]); }
+static int64_t sys_mlock(struct syscall *sc) { return lock_range(sc->t, sc->a[0], sc->a[1], true); }
+static int64_t sys_munlock(struct syscall *sc) { return lock_range(sc->t, sc->a[0], sc->a[1], false); }
 
 static int64_t sys_mlock2(struct syscall *sc)
 {
     if (sc->a[2] & ~(uint64_t)MLOCK_ONFAULT) return -EINVAL;
-    return check_lock_range(sc->t->as, sc->a[0], sc->a[1]);
+    return lock_range(sc->t, sc->a[0], sc->a[1], true);
 }
 
 static int64_t sys_mlockall(struct syscall *sc)
 {
     uint64_t f = sc->a[0];
     if (!f || (f & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT) return -EINVAL;
+    if (!limits_can_mlock(sc->t)) return -EPERM;
+    struct addr_space *as = sc->t->as;
+    if (f & MCL_CURRENT) {
+        int rc = limits_may_mlock(sc->t, 0, 0);
+        if (rc) return rc;
+        for (size_t i = 0; i < as->nvmas; i++) as->vmas[i].flags |= VMA_LOCKED;
+        as_set_flag(as, MMAP_MIN_ADDR, TASK_SIZE_64 - MMAP_MIN_ADDR, 0, true);   /* merge */
+    }
+    as->lock_future = f & MCL_FUTURE;
     return 0;
 }
 
-static int64_t sys_munlockall(struct syscall *sc) { (void)sc; return 0; }
+static int64_t sys_munlockall(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    as->lock_future = false;
+    return as_set_flag(as, MMAP_MIN_ADDR, TASK_SIZE_64 - MMAP_MIN_ADDR, VMA_LOCKED, false);
+}
 
 /* ---- how arguments print ---- */
 
@@ -589,7 +661,7 @@ const struct syscall_def mm_syscalls[] = {
     { SYS_msync, "msync", sys_msync, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_msync_flags) }, NULL },
     { SYS_mincore, "mincore", sys_mincore, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_ptr) }, NULL },
     { SYS_mlock, "mlock", sys_mlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
-    { SYS_munlock, "munlock", sys_mlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_munlock, "munlock", sys_munlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
     { SYS_mlock2, "mlock2", sys_mlock2, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_hex) }, NULL },
     { SYS_mlockall, "mlockall", sys_mlockall, 1, { IN(fmt_hex) }, NULL },
     { SYS_munlockall, "munlockall", sys_munlockall, 0, { { 0 } }, NULL },

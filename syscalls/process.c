@@ -86,9 +86,14 @@ static int64_t sys_set_robust_list(struct syscall *sc)
 
 static int64_t sys_get_robust_list(struct syscall *sc)
 {
-    uint64_t head = sc->t->robust_list, len = 24;
-    if (sc->a[0] && (int)sc->a[0] != sc->t->tid) return -ESRCH;
-    if (guest_write(sc->t->as, sc->a[1], &head, 8) || guest_write(sc->t->as, sc->a[2], &len, 8)) return -EFAULT;
+    struct task *u = sc->a[0] ? task_by_tid((int)sc->a[0]) : sc->t;
+    /* init stands outside the guest: a root process whose list is not known here. */
+    bool init = !u && (int)sc->a[0] == INIT_PID;
+    if ((!u && !init) || (int)sc->a[0] < 0) return -ESRCH;
+    if (!futex_may_read_robust(sc->t, u)) return -EPERM;
+    uint64_t head = u ? u->robust_list : 0, len = 24;
+    /* The length first, as the kernel writes them. */
+    if (guest_write(sc->t->as, sc->a[2], &len, 8) || guest_write(sc->t->as, sc->a[1], &head, 8)) return -EFAULT;
     return 0;
 }
 

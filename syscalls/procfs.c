@@ -576,13 +576,16 @@ static void comm_of(struct process *p, char out[16])
     snprintf(out, 16, "%s", b ? b + 1 : p->exe ? p->exe : "");
 }
 
-static uint64_t vm_size(struct task *u)
+/* Bytes mapped, or (locked) only those mlock'ed. */
+static uint64_t vm_bytes(struct task *u, bool locked)
 {
     uint64_t n = 0;
     if (!u || !u->as) return 0;
-    for (size_t i = 0; i < u->as->nvmas; i++) n += u->as->vmas[i].end - u->as->vmas[i].start;
+    for (size_t i = 0; i < u->as->nvmas; i++)
+        if (!locked || (u->as->vmas[i].flags & VMA_LOCKED)) n += u->as->vmas[i].end - u->as->vmas[i].start;
     return n;
 }
+static uint64_t vm_size(struct task *u) { return vm_bytes(u, false); }
 
 static void gen_stat(FILE *out, struct task *caller, struct process *p, struct task *u)
 {
@@ -623,7 +626,8 @@ static void gen_status(FILE *out, struct task *caller, struct process *p, struct
             cr->fsuid, cr->gid, cr->egid, cr->sgid, cr->fsgid, fdsize);
     for (int i = 0; i < cr->ngroups; i++) fprintf(out, i ? " %u" : "%u", cr->groups[i]);
     fprintf(out, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", p->pid, tid, p->pgid, p->sid);
-    if (u && u->as) fprintf(out, "VmSize:\t%8llu kB\n", (unsigned long long)(vm_size(u) >> 10));
+    if (u && u->as) fprintf(out, "VmSize:\t%8llu kB\nVmLck:\t%8llu kB\n", (unsigned long long)(vm_size(u) >> 10),
+                            (unsigned long long)(vm_bytes(u, true) >> 10));
     fprintf(out, "Threads:\t%d\nSigQ:\t%d/%llu\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n"
                  "SigIgn:\t%016llx\nSigCgt:\t%016llx\n",
             live_threads(p), (u ? queued(&u->pending) : 0) + queued(&p->shared), (unsigned long long)rl.rlim_cur,

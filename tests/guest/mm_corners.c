@@ -117,10 +117,109 @@ static void dontneed(const char *dir)
     printf("MADV_FREE on shared anonymous: %s\n", madvise(sa, 4096, MADV_FREE) ? (errno == EINVAL ? "EINVAL" : strerror(errno)) : "ok");
 }
 
+static const char *e(int r)
+{
+    if (r == 0) return "0";
+    switch (errno) {
+    case EINVAL: return "EINVAL";
+    case EBUSY: return "EBUSY";
+    case EACCES: return "EACCES";
+    case ENOMEM: return "ENOMEM";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    default: return strerror(errno);
+    }
+}
+
+/* The VmLck line of /proc/self/status, in kB. */
+static long vm_locked(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f)) sscanf(line, "VmLck: %ld", &kb);
+    if (f) fclose(f);
+    return kb;
+}
+
+static void residency(const char *what, char *p, int pages)
+{
+    unsigned char v[16];
+    mincore(p, (size_t)pages * 4096, v);
+    printf("%s:", what);
+    for (int i = 0; i < pages; i++) printf(" %d", v[i] & 1);
+    printf("\n");
+}
+
+static void locks_and_forks(const char *dir)
+{
+    char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    residency("fresh anonymous", p, 4);
+    p[4096] = 1;
+    residency("second page written", p, 4);
+    long before = vm_locked();
+    const char *r1 = e(mlock(p + 2 * 4096, 2 * 4096));
+    printf("mlock 2 pages: %s, VmLck +%ld kB\n", r1, vm_locked() - before);
+    residency("locked", p, 4);
+    printf("MADV_DONTNEED on locked: %s\n", e(madvise(p, 4 * 4096, MADV_DONTNEED)));
+    r1 = e(munlock(p, 4 * 4096));
+    printf("munlock: %s, VmLck +%ld kB\n", r1, vm_locked() - before);
+    char *l = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+    printf("MAP_LOCKED: VmLck +%ld kB\n", vm_locked() - before);
+    munmap(l, 2 * 4096);
+    char *r = mmap(NULL, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    residency("reservation", r, 2);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/locks.dat", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    ftruncate(fd, 8192);
+    char *s = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    mlock(s, 4096);
+    printf("msync MS_INVALIDATE on locked: %s\n", e(msync(s, 8192, MS_INVALIDATE)));
+    printf("msync MS_SYNC on locked: %s\n", e(msync(s, 8192, MS_SYNC)));
+    munlock(s, 4096);
+    printf("msync MS_INVALIDATE unlocked: %s\n", e(msync(s, 8192, MS_INVALIDATE)));
+    munmap(s, 8192);
+    close(fd);
+    fd = open(path, O_RDONLY);
+    s = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    printf("mprotect write, shared read-only file: %s\n", e(mprotect(s, 4096, PROT_READ | PROT_WRITE)));
+    munmap(s, 4096);
+    s = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    printf("mprotect write, private read-only file: %s\n", e(mprotect(s, 4096, PROT_READ | PROT_WRITE)));
+    munmap(s, 4096);
+    s = mmap(NULL, 4096, PROT_READ, MAP_SHARED_VALIDATE | 0x400, fd, 0);
+    printf("MAP_SHARED_VALIDATE with an unknown flag: %s\n", s == MAP_FAILED ? e(-1) : "ok");
+    close(fd);
+    unlink(path);
+
+    /* What a fork gets of memory marked MADV_WIPEONFORK and MADV_DONTFORK. */
+    char *w = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(w, 'w', 3 * 4096);
+    printf("MADV_WIPEONFORK: %s\n", e(madvise(w + 4096, 4096, MADV_WIPEONFORK)));
+    printf("MADV_DONTFORK: %s\n", e(madvise(w + 2 * 4096, 4096, MADV_DONTFORK)));
+    char *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    printf("MADV_WIPEONFORK on shared: %s\n", e(madvise(sh, 4096, MADV_WIPEONFORK)));
+    pid_t c = fork();
+    if (c == 0) {
+        unsigned char v;
+        printf("child, mincore of the dontfork page: %s\n", e(mincore(w + 2 * 4096, 4096, &v)));
+        printf("child: %c %d\n", w[0], w[4096]);
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
+    printf("parent: %c %c %c\n", w[0], w[4096], w[2 * 4096]);
+    madvise(w + 4096, 4096, MADV_KEEPONFORK);
+    c = fork();
+    if (c == 0) { printf("child after KEEPONFORK: %c\n", w[4096]); _exit(0); }
+    waitpid(c, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     dev_zero();
     dontneed(argc > 1 ? argv[1] : ".");
+    locks_and_forks(argc > 1 ? argv[1] : ".");
     return 0;
 }
