@@ -179,8 +179,8 @@ int futex_wake_addr(struct addr_space *as, uint64_t addr, int n);
  * FUTEX_OWNER_DIED and a waiter is woken) and the PI futexes it held go to their
  * waiters (syscalls/futex.c). */
 void futex_task_release(struct task *t);
-/* get_robust_list of another task (NULL: init, root's): ptrace_may_access's check with
- * real ids. */
+/* get_robust_list of another task (NULL: init, outside the guest, never): ptrace_may_access's
+ * check with real ids. */
 bool futex_may_read_robust(struct task *caller, struct task *target);
 /* Frees every record at the end of the run. */
 void tasks_free_all(void);

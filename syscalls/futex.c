@@ -323,8 +323,10 @@ static void robust_list_walk(struct task *t)
 bool futex_may_read_robust(struct task *caller, struct task *target)
 {
     const struct cred *c = cred_of(caller->proc);
-    if ((target && caller->proc == target->proc) || (c->cap_eff & (1ULL << CAP_SYS_PTRACE))) return true;
-    if (!target) return c->uid == 0 && c->gid == 0;   /* init: root's ids */
+    if (target && (caller->proc == target->proc || (c->cap_eff & (1ULL << CAP_SYS_PTRACE)))) return true;
+    /* init is outside the guest's world (as a container's host init is outside its
+     * user namespace): never readable. */
+    if (!target) return false;
     const struct cred *t = cred_of(target->proc);
     return c->uid == t->uid && c->uid == t->euid && c->uid == t->suid &&
            c->gid == t->gid && c->gid == t->egid && c->gid == t->sgid;

@@ -310,6 +310,29 @@ static void robust_list_raw(void)
     struct robust_head mine;
     printf("set_robust_list bad len: %s\n", err(syscall(SYS_set_robust_list, &mine, sizeof mine + 1)));
     printf("get_robust_list bad pid: %s\n", err(syscall(SYS_get_robust_list, 999999, &h, &len)));
+    printf("get_robust_list of init: %s\n", err(syscall(SYS_get_robust_list, 1, &h, &len)));
+    pid_t parent = getpid();
+    pid_t k = fork();
+    if (k == 0) {
+        printf("child: get_robust_list of the parent: %s\n", err(syscall(SYS_get_robust_list, parent, &h, &len)));
+        if (setresuid(54321, 54321, 54321) == 0) {
+            printf("child as another user: of the parent %s, of init %s\n",
+                   err(syscall(SYS_get_robust_list, parent, &h, &len)), err(syscall(SYS_get_robust_list, 1, &h, &len)));
+        }
+        _exit(0);
+    }
+    waitpid(k, NULL, 0);
+
+    /* A shared futex key needs the page, a private one only the address. */
+    uint32_t *gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(gone, 4096);
+    uint32_t *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("FUTEX_WAKE unmapped: %s, private %s\n", err(futex(gone, FUTEX_WAKE, 1, NULL)),
+           err(futex(gone, FUTEX_WAKE_PRIVATE, 1, NULL)));
+    printf("FUTEX_WAKE PROT_NONE: %s, private %s\n", err(futex(none, FUTEX_WAKE, 1, NULL)),
+           err(futex(none, FUTEX_WAKE_PRIVATE, 1, NULL)));
+    printf("FUTEX_CMP_REQUEUE to unmapped: %s\n",
+           err(syscall(SYS_futex, &word, FUTEX_CMP_REQUEUE, 1, 1, gone, word)));
 
     /* A child's own list: two held words (the second marked PI), one held by
      * somebody else, and a pending one. */
