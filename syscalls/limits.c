@@ -119,6 +119,32 @@ int64_t limits_prlimit(struct task *t, int pid, unsigned res, uint64_t new_addr,
     return 0;
 }
 
+void limits_show(FILE *out, struct process *p)
+{
+    static const struct { const char *name, *unit; } rows[RLIM_NLIMITS] = {
+        [RLIMIT_CPU] = { "Max cpu time", "seconds" }, [RLIMIT_FSIZE] = { "Max file size", "bytes" },
+        [RLIMIT_DATA] = { "Max data size", "bytes" }, [RLIMIT_STACK] = { "Max stack size", "bytes" },
+        [RLIMIT_CORE] = { "Max core file size", "bytes" }, [RLIMIT_RSS] = { "Max resident set", "bytes" },
+        [RLIMIT_NPROC] = { "Max processes", "processes" }, [RLIMIT_NOFILE] = { "Max open files", "files" },
+        [RLIMIT_MEMLOCK] = { "Max locked memory", "bytes" }, [RLIMIT_AS] = { "Max address space", "bytes" },
+        [RLIMIT_LOCKS] = { "Max file locks", "locks" }, [RLIMIT_SIGPENDING] = { "Max pending signals", "signals" },
+        [RLIMIT_MSGQUEUE] = { "Max msgqueue size", "bytes" }, [RLIMIT_NICE] = { "Max nice priority", NULL },
+        [RLIMIT_RTPRIO] = { "Max realtime priority", NULL }, [RLIMIT_RTTIME] = { "Max realtime timeout", "us" },
+    };
+    const struct rlimit *l = limits_of(p);
+    fprintf(out, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (int i = 0; i < RLIM_NLIMITS; i++) {
+        fprintf(out, "%-25s ", rows[i].name);
+        rlim_t v[2] = { l[i].rlim_cur, l[i].rlim_max };
+        for (int k = 0; k < 2; k++) {
+            if (v[k] == RLIM_INFINITY) fprintf(out, "%-20s ", "unlimited");
+            else fprintf(out, "%-20llu ", (unsigned long long)v[k]);
+        }
+        if (rows[i].unit) fprintf(out, "%-10s\n", rows[i].unit);
+        else fputc('\n', out);
+    }
+}
+
 /* ---- descriptors ---- */
 
 int limits_nofile(struct task *t)

@@ -4,6 +4,7 @@
 #define UNIEMU_LIMITS_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/resource.h>
 
 struct task;
@@ -19,6 +20,8 @@ int64_t limits_prlimit(struct task *t, int pid, unsigned res, uint64_t new_addr,
  * execve built a new one). */
 void limits_attach(struct task *t);
 
+/* /proc/PID/limits, as proc_pid_limits writes it. */
+void limits_show(FILE *out, struct process *p);
 /* RLIMIT_NOFILE: descriptors are below this (never above the file table's size). */
 int limits_nofile(struct task *t);
 /* RLIMIT_AS and RLIMIT_DATA (may_expand_vm): may len bytes with prot and flags be

@@ -26,6 +26,7 @@
  * /proc/self directory, as stat of the path does (approximation: fstatfs shows tmpfs).
  * /proc itself is the host's, but its listing shows guest pids instead of host ones. */
 #include "syscalls/procfs.h"
+#include "syscalls/limits.h"
 #include "core/cpu.h"
 #include "syscalls/fdtable.h"
 #include "syscalls/cred.h"
@@ -320,7 +321,7 @@ static struct task *thread_of(struct process *p, long tid)
 }
 
 static const char *const gen_names[] = {
-    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", "auxv", "environ", NULL,
+    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", "auxv", "environ", "limits", NULL,
 };
 static const char *const host_names[] = { "mountinfo", "mounts", NULL };
 /* Relative to /proc; generated in gen_global under the name "/" + the path. */
@@ -340,7 +341,7 @@ static const char *const host_state_names[] = {
 /* Real entries the model does not give the guest. */
 static const char *const refused_names[] = {
     "mem", "pagemap", "smaps", "smaps_rollup", "numa_maps", "syscall", "stack",
-    "wchan", "io", "limits", "sched", "schedstat", "personality", "fdinfo", "ns", "attr", "map_files",
+    "wchan", "io", "sched", "schedstat", "personality", "fdinfo", "ns", "attr", "map_files",
     "coredump_filter", "loginuid", "sessionid", "cgroup", "cpuset", "mountstats", "net", "setgroups",
     "uid_map", "gid_map", "projid_map", "timerslack_ns", "clear_refs", "autogroup", "timers", "arch_status",
     "patch_state", "ksm_stat", "ksm_merging_pages", "oom_adj", "latency", "seccomp_cache", NULL,
@@ -807,6 +808,7 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
         free(e);
     }
     else if (!strcmp(n, "oom_score_adj")) fprintf(out, "%d\n", oom_adj(p));
+    else if (!strcmp(n, "limits")) limits_show(out, p);
     else if (!strncmp(n, "sys/", 4) || !strncmp(n, "sysvipc/", 8)) ipc_proc_show(n, out);
     else if (!strcmp(n, "cpuinfo")) cpu_cpuinfo(out, 1);   /* one CPU (GUEST_NCPUS, syscalls/process.c) */
     else if (!strcmp(n, "oom_score")) {
@@ -1042,7 +1044,7 @@ static void list_pid_dir(struct listing *l, int pid, bool thread)
         { "task", DT_DIR_ }, { "fd", DT_DIR_ }, { "cmdline", DT_REG_ }, { "comm", DT_REG_ }, { "cwd", DT_LNK_ },
         { "exe", DT_LNK_ }, { "maps", DT_REG_ }, { "mem", DT_REG_ }, { "mountinfo", DT_REG_ },
         { "mounts", DT_REG_ }, { "oom_score", DT_REG_ }, { "oom_score_adj", DT_REG_ }, { "root", DT_LNK_ },
-        { "stat", DT_REG_ }, { "statm", DT_REG_ }, { "status", DT_REG_ },
+        { "stat", DT_REG_ }, { "statm", DT_REG_ }, { "status", DT_REG_ }, { "limits", DT_REG_ },
     };
     for (size_t i = thread ? 1 : 0; i < sizeof ents / sizeof ents[0]; i++)
         add_entry(l, (uint64_t)pid * 64 + i + 2, ents[i].type, ents[i].name);

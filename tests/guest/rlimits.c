@@ -317,6 +317,13 @@ int main(int argc, char **argv)
         struct rlimit r;
         getrlimit(RLIMIT_NOFILE, &r);
         printf("after exec: NOFILE %lu/%lu\n", (unsigned long)r.rlim_cur, (unsigned long)r.rlim_max);
+        /* /proc/self/limits: the header and the lines of limits this test set. */
+        FILE *f = fopen("/proc/self/limits", "r");
+        char line[256];
+        while (f && fgets(line, sizeof line, f))
+            if (!strncmp(line, "Limit ", 6) || !strncmp(line, "Max open files", 14) || !strncmp(line, "Max realtime timeout", 20))
+                fputs(line, stdout);
+        if (f) fclose(f);
         return 0;
     }
     const char *dir = argc > 1 ? argv[1] : ".";
