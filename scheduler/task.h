@@ -141,6 +141,8 @@ struct task {
     uint64_t wait_addr;          /* WAIT_FUTEX: the word; WAIT_IO: unused */
     uint32_t wait_bitset;        /* 0: waits on a PI futex (FUTEX_LOCK_PI) */
     int pi_owner;                /* that futex's owner (syscalls/futex.c) */
+    uint64_t *waitv;             /* futex_waitv: the words it waits on (waitv_n of them) */
+    int waitv_n;
     uint64_t wake_at_ns;         /* virtual time of the timeout; 0: none */
     uint64_t block_seq;          /* order of blocking: FIFO wake of futex waiters */
     bool timed_out;              /* woken by the timeout */

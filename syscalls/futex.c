@@ -36,6 +36,18 @@ static struct fkey key_of(struct addr_space *as, uint64_t addr)
     return (struct fkey){ as, addr };
 }
 
+/* Which of the words a blocked task waits on is k: its index (futex_waitv waits on
+ * several), or -1. */
+static int waits_on(const struct task *t, struct fkey k)
+{
+    int n = t->waitv_n ? t->waitv_n : 1;
+    for (int i = 0; i < n; i++) {
+        struct fkey tk = key_of(t->as, t->waitv_n ? t->waitv[i] : t->wait_addr);
+        if (tk.space == k.space && tk.off == k.off) return i;
+    }
+    return -1;
+}
+
 /* Blocked waiters on (as, addr) matching bitset (0: the PI waiters), oldest first. */
 static int waiters(struct addr_space *as, uint64_t addr, uint32_t bitset, struct task **out, int max)
 {
@@ -47,9 +59,7 @@ static int waiters(struct addr_space *as, uint64_t addr, uint32_t bitset, struct
         if (t->state != TASK_BLOCKED || t->wait != WAIT_FUTEX) continue;
         /* bitset 0 asks for the PI waiters, which no other bitset reaches. */
         if (bitset ? !(t->wait_bitset & bitset) : t->wait_bitset != 0) continue;
-        struct fkey tk = key_of(t->as, t->wait_addr);
-        if (tk.space == k.space && tk.off == k.off)
-            out[n++] = t;
+        if (waits_on(t, k) >= 0) out[n++] = t;
     }
     /* Live tasks are in tid order: sort by when each began to wait. */
     for (int i = 1; i < n; i++)
@@ -66,7 +76,8 @@ static int wake(struct addr_space *as, uint64_t addr, uint32_t bitset, int n)
     if (!w) return 0;
     int k = waiters(as, addr, bitset, w, ntasks);
     if (k > n) k = n;
-    for (int i = 0; i < k; i++) sched_wake(w[i], 0);
+    /* futex_waitv returns the index of the word that woke it. */
+    for (int i = 0; i < k; i++) sched_wake(w[i], w[i]->waitv_n ? waits_on(w[i], key_of(as, addr)) : 0);
     free(w);
     return k;
 }
@@ -132,6 +143,7 @@ static int64_t futex_wait(struct task *t, uint64_t addr, uint32_t val, uint64_t 
     if (expired) return -ETIMEDOUT;
     t->wait_addr = addr;
     t->wait_bitset = bitset;
+    t->waitv_n = 0;
     sched_block(t, WAIT_FUTEX, deadline, false, -ETIMEDOUT);
     return RET_BLOCK;
 }
@@ -150,7 +162,12 @@ static int64_t futex_requeue(struct task *t, uint64_t addr, int nwake, int nreq,
     int k = waiters(t->as, addr, FUTEX_BITSET_MATCH_ANY, w, ntasks), done = 0, moved = 0;
     for (int i = 0; i < k; i++) {
         if (done < nwake) { sched_wake(w[i], 0); done++; }
-        else if (moved < nreq) { w[i]->wait_addr = addr2; moved++; }
+        else if (moved < nreq) {
+        /* A futex_waitv waiter moves only the word that matched. */
+        int at = w[i]->waitv_n ? waits_on(w[i], key_of(t->as, addr)) : -1;
+        if (at >= 0) w[i]->waitv[at] = addr2; else w[i]->wait_addr = addr2;
+        moved++;
+    }
     }
     free(w);
     /* FUTEX_CMP_REQUEUE counts the requeued waiters too. */
@@ -259,6 +276,7 @@ static int64_t futex_lock_pi(struct task *t, uint64_t addr, uint64_t tmo, bool t
     if (expired) return -ETIMEDOUT;
     t->wait_addr = addr;
     t->wait_bitset = 0;
+    t->waitv_n = 0;
     t->pi_owner = owner;
     sched_block(t, WAIT_FUTEX, deadline, false, -ETIMEDOUT);
     return RET_BLOCK;
@@ -389,6 +407,62 @@ static int64_t sys_futex(struct syscall *sc)
     }
 }
 
+/* ---- futex_waitv: wait on up to 128 words at once ---- */
+
+#define FUTEX_WAITV_MAX 128
+#define FUTEX2_SIZE_U32 0x02
+#define FUTEX2_SIZE_MASK 0x03
+#define FUTEX2_NUMA 0x04
+#define FUTEX2_PRIVATE 128
+
+struct futex_waitv_k { uint64_t val, uaddr; uint32_t flags, reserved; };
+
+static int64_t sys_futex_waitv(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    uint64_t list = sc->a[0], tmo = sc->a[3];
+    unsigned n = (unsigned)sc->a[1];
+    int clock = (int)sc->a[4];
+    /* The kernel's order: flags, count, the timeout, then each entry. */
+    if (sc->a[2]) return -EINVAL;
+    if (!n || n > FUTEX_WAITV_MAX || !list) return -EINVAL;
+    uint64_t deadline = 0;
+    bool expired = false;
+    if (tmo) {
+        if (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME) return -EINVAL;
+        uint64_t ns;
+        int rc = read_timeout(t, tmo, &ns);
+        if (rc) return rc;
+        uint64_t base = clock == CLOCK_REALTIME ? (uint64_t)DET_EPOCH_SEC * NS : DET_UPTIME_AT_START_NS;
+        ns = ns > base ? ns - base : 0;
+        expired = ns <= det_now_ns();
+        deadline = ns == UINT64_MAX ? 0 : ns;
+    }
+    struct futex_waitv_k v[FUTEX_WAITV_MAX];
+    if (guest_read(t->as, list, v, n * sizeof v[0])) return -EFAULT;
+    for (unsigned i = 0; i < n; i++) {
+        if ((v[i].flags & ~(FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_PRIVATE)) || v[i].reserved) return -EINVAL;
+        if ((v[i].flags & FUTEX2_SIZE_MASK) != FUTEX2_SIZE_U32 || (v[i].flags & FUTEX2_NUMA)) return -EINVAL;
+        if (v[i].val > UINT32_MAX) return -EINVAL;
+    }
+    for (unsigned i = 0; i < n; i++) if (v[i].uaddr & 3) return -EINVAL;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t cur;
+        if (guest_read(t->as, v[i].uaddr, &cur, 4)) return -EFAULT;
+        if (cur != (uint32_t)v[i].val) return -EAGAIN;
+    }
+    if (expired) return -ETIMEDOUT;
+    uint64_t *addrs = realloc(t->waitv, n * sizeof *addrs);
+    if (!addrs) return -ENOMEM;
+    for (unsigned i = 0; i < n; i++) addrs[i] = v[i].uaddr;
+    t->waitv = addrs;
+    t->waitv_n = (int)n;
+    t->wait_addr = v[0].uaddr;
+    t->wait_bitset = FUTEX_BITSET_MATCH_ANY;
+    sched_block(t, WAIT_FUTEX, deadline, false, -ETIMEDOUT);
+    return RET_BLOCK;
+}
+
 /* ---- how arguments print (as strace) ---- */
 
 static const struct flag_name futex_cmds[] = {
@@ -463,5 +537,6 @@ static void fmt_futex_a5(struct strbuf *sb, struct syscall *sc, int i)
 const struct syscall_def futex_syscalls[] = {
     { SYS_futex, "futex", sys_futex, 6,
       { IN(fmt_ptr), IN(fmt_futex_op), IN(fmt_futex_val), IN(fmt_futex_a3), IN(fmt_futex_a4), IN(fmt_futex_a5) }, NULL },
+    { SYS_futex_waitv, "futex_waitv", sys_futex_waitv, 5, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_hex), IN(fmt_ptr), IN(fmt_int) }, NULL },
     { 0, NULL, NULL, 0, { { 0 } }, NULL },
 };
