@@ -208,8 +208,9 @@ static int64_t sys_mmap(struct syscall *sc)
         else rc = as_map_obj(as, at, len, prot, vflags, "/dev/zero (deleted)", 0, SHMEM_DEV, obj->ino, obj, 0);
         shm_obj_put(obj);
     } else {
-        /* Anonymous PROT_NONE memory is a reservation: no engine memory until opened. */
-        int unbacked = !f && !prot ? VMA_UNBACKED : 0;
+        /* Anonymous PROT_NONE memory (private /dev/zero too) is a reservation: no
+         * engine memory until opened. */
+        int unbacked = (!f || dev_zero) && !prot ? VMA_UNBACKED : 0;
         rc = as_map(as, at, len, prot, vflags | unbacked, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
     }
     if (rc) return rc;

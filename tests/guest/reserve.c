@@ -125,6 +125,18 @@ int main(void)
     maps("pieces", (uintptr_t)r + 28 * GiB, (uintptr_t)r + 42 * GiB);
     printf("munmap all: %d\n", munmap(r, len));
 
+    /* The same through a private mapping of /dev/zero (libc-test's vmfill without
+     * MAP_ANONYMOUS). */
+    int zfd = open("/dev/zero", O_RDWR);
+    char *z = mmap(NULL, 16 * TiB, PROT_NONE, MAP_PRIVATE, zfd, 0);
+    printf("16 TiB of /dev/zero: %s\n", z == MAP_FAILED ? "failed" : "ok");
+    if (z != MAP_FAILED) {
+        mprotect(z + TiB, 4096, PROT_READ | PROT_WRITE);
+        printf("opened page reads %d, write %s\n", z[TiB], probe(z + TiB, 1));
+        munmap(z, 16 * TiB);
+    }
+    close(zfd);
+
     /* Fill the address space with reservations, halving the size each time one fails. */
     uint64_t total = 0, size = 64 * TiB;
     int n = 0;
