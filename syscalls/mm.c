@@ -289,6 +289,52 @@ static int map_obj_part(struct addr_space *as, uint64_t at, uint64_t len, const 
     return as_map_obj(as, at, len, keep->prot, keep->flags, keep->name, off, keep->dev, keep->ino, keep->obj, obj_off);
 }
 
+/* The host descriptor a shared file mapping at addr writes back through, or -1. */
+static int shared_fd_at(struct addr_space *as, uint64_t addr)
+{
+    for (size_t i = 0; i < as->nshared; i++)
+        if (as->shared[i].start <= addr && addr < as->shared[i].end) return as->shared[i].host_fd;
+    return -1;
+}
+
+/* A shared file mapping grown past its object's end (its file may have grown since the
+ * mmap): [old, old+old_len) becomes one new object of new_len at dest, its pages
+ * copied, the rest read from the file (pages past the file's end refuse access,
+ * SIGBUS), written back from there on. A fork that shared the old object no longer
+ * shares these pages. */
+static int regrow_shared_file(struct addr_space *as, const struct vma *keep, uint64_t old, uint64_t old_len,
+                              uint64_t new_len, uint64_t dest, int host_fd)
+{
+    uint64_t obj_off = keep->obj_off + (old - keep->start), foff = keep->offset + (old - keep->start);
+    uint64_t in = obj_off < keep->obj->size ? keep->obj->size - obj_off : 0;
+    if (in > old_len) in = old_len;
+    mm_writeback(as, old, old + old_len);
+    struct shm_obj *o = shm_obj_new(new_len);
+    if (!o) return -ENOMEM;
+    memcpy(o->mem, keep->obj->mem + obj_off, in);
+    for (uint64_t got = in; got < new_len;) {
+        ssize_t k = pread(host_fd, o->mem + got, new_len - got, (off_t)(foff + got));
+        if (k <= 0) break;
+        got += (uint64_t)k;
+    }
+    int fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
+    char *name = keep->name ? strdup(keep->name) : NULL;
+    struct vma k = *keep;
+    forget_shared(as, old, old + old_len);
+    as_unmap(as, old, old_len);
+    int rc = as_map_obj(as, dest, new_len, k.prot, k.flags, name, foff, k.dev, k.ino, o, 0);
+    shm_obj_put(o);
+    struct stat st;
+    if (!rc && fd >= 0 && fstat(fd, &st) == 0) {
+        uint64_t in_file = (uint64_t)st.st_size > foff ? PAGE_UP((uint64_t)st.st_size - foff) : 0;
+        if (in_file < new_len) as_block_access(as, dest + in_file, new_len - in_file);
+        rc = remember_shared(as, dest, new_len, foff, fd);
+    }
+    if (fd >= 0) close(fd);
+    free(name);
+    return rc;
+}
+
 static int64_t sys_mremap(struct syscall *sc)
 {
     struct addr_space *as = sc->t->as;
@@ -325,6 +371,11 @@ static int64_t sys_mremap(struct syscall *sc)
             return old;
         }
         if (user_range(old, new_len) && as_range_free(as, old + old_len, new_len - old_len)) {
+            int fd = keep.obj && keep.ino && !keep.obj->owner ? shared_fd_at(as, old) : -1;
+            if (fd >= 0 && keep.obj_off + (old - keep.start) + new_len > keep.obj->size) {
+                int rc = regrow_shared_file(as, &keep, old, old_len, new_len, old, fd);
+                return rc ? rc : (int64_t)old;
+            }
             if (keep.obj) {
                 int rc = map_obj_part(as, old + old_len, new_len - old_len, &keep, keep.obj_off + (old + old_len - keep.start));
                 return rc ? rc : (int64_t)old;
@@ -336,17 +387,26 @@ static int64_t sys_mremap(struct syscall *sc)
         if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
         if (!(dest = as_find_free(as, new_len, as->mmap_base))) return -ENOMEM;
     }
+    int sfd = keep.obj && keep.ino && !keep.obj->owner ? shared_fd_at(as, old) : -1;
+    if (sfd >= 0 && keep.obj_off + (old - keep.start) + new_len > keep.obj->size) {
+        int rc = regrow_shared_file(as, &keep, old, old_len, new_len, dest, sfd);
+        return rc ? rc : (int64_t)dest;
+    }
     if (keep.obj) {
-        /* The pages move without copying: the destination maps the same object. */
+        /* The pages move without copying: the destination maps the same object; a file
+         * mapping keeps writing back to its file from there. */
         struct shm_obj *obj = keep.obj;
         shm_obj_get(obj);
         char *name = keep.name ? strdup(keep.name) : NULL;
         keep.name = name;
+        int fd = sfd >= 0 ? fcntl(sfd, F_DUPFD_CLOEXEC, 3) : -1;
         int rc = map_obj_part(as, dest, new_len, &keep, keep.obj_off + (old - keep.start));
         if (!rc) {
             forget_shared(as, old, old + old_len);
             as_unmap(as, old, old_len);
+            if (fd >= 0) rc = remember_shared(as, dest, new_len, keep.offset + (old - keep.start), fd);
         }
+        if (fd >= 0) close(fd);
         free(name);
         shm_obj_put(obj);
         return rc ? rc : (int64_t)dest;

@@ -215,11 +215,49 @@ static void locks_and_forks(const char *dir)
     waitpid(c, NULL, 0);
 }
 
+/* A shared file mapping moved and grown by mremap keeps writing to its file, also in
+ * the part the file grew into after the mmap. */
+static void mremap_file(const char *dir)
+{
+    char path[4096], buf[16] = { 0 };
+    snprintf(path, sizeof path, "%s/mremap.dat", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+    ftruncate(fd, 2 * 4096);
+    char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *block = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    (void)block;
+    ftruncate(fd, 8 * 4096);   /* the file grows after the mmap */
+    char *q = mremap(p, 2 * 4096, 8 * 4096, MREMAP_MAYMOVE);
+    printf("mremap grow: %s\n", q == MAP_FAILED ? strerror(errno) : "ok");
+    if (q == MAP_FAILED) return;
+    strcpy(q + 10, "first");
+    strcpy(q + 6 * 4096, "grown");
+    msync(q, 8 * 4096, MS_SYNC);
+    pread(fd, buf, 5, 10);
+    printf("file at 10: %s\n", buf);
+    pread(fd, buf, 5, 6 * 4096);
+    printf("file at page 6: %s\n", buf);
+    char *r = mremap(q, 8 * 4096, 8 * 4096, MREMAP_MAYMOVE | MREMAP_FIXED, q + 64 * 4096);
+    printf("mremap move: %s\n", r == MAP_FAILED ? strerror(errno) : "ok");
+    if (r != MAP_FAILED) {
+        strcpy(r + 20, "moved");
+        strcpy(r + 7 * 4096, "moved too");
+        munmap(r, 8 * 4096);
+        pread(fd, buf, 5, 20);
+        printf("file at 20: %s\n", buf);
+        pread(fd, buf, 9, 7 * 4096);
+        printf("file at page 7: %s\n", buf);
+    }
+    close(fd);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     dev_zero();
     dontneed(argc > 1 ? argv[1] : ".");
     locks_and_forks(argc > 1 ? argv[1] : ".");
+    mremap_file(argc > 1 ? argv[1] : ".");
     return 0;
 }
