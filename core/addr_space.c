@@ -82,6 +82,8 @@ struct addr_space *as_create(void)
     if (uc_open(UC_ARCH_X86, UC_MODE_64, &as->uc) != UC_ERR_OK) { free(as); return NULL; }
     as->refs = 1;
     as->mmap_base = MMAP_BASE;
+    as->stack_limit = STACK_RLIMIT;
+    as->vm_limit = UINT64_MAX;
     as->stack_top = STACK_TOP;
     if (as_aslr) {
         /* Linux x86-64's ranges: the stack top moves down by up to 16 GiB, the mmap base
@@ -132,6 +134,8 @@ struct addr_space *as_clone(struct addr_space *src)
     as->env_start = src->env_start;
     as->env_end = src->env_end;
     as->brk_random = src->brk_random;
+    as->stack_limit = src->stack_limit;
+    as->vm_limit = src->vm_limit;
     as->vmas = calloc(src->nvmas ? src->nvmas : 1, sizeof *as->vmas);
     if (!as->vmas) goto fail;
     as->cap = src->nvmas ? src->nvmas : 1;
@@ -140,13 +144,15 @@ struct addr_space *as_clone(struct addr_space *src)
     if (!buf) goto fail;
     for (size_t i = 0; i < src->nvmas; i++) {
         const struct vma *v = &src->vmas[i];
+        if (v->flags & VMA_DONTFORK) continue;   /* MADV_DONTFORK: not in the child */
         if (v->obj) {
             /* Shared memory stays shared: the child's engine maps the same pages. */
             if (map_engine(as, v->start, v->end - v->start, uc_prot_of(v->prot), v->obj, v->obj_off) != UC_ERR_OK) { free(buf); goto fail; }
-            as->vmas[i] = *v;
-            as->vmas[i].name = v->name ? strdup(v->name) : NULL;
+            struct vma *c = &as->vmas[as->nvmas++];
+            *c = *v;
+            c->name = v->name ? strdup(v->name) : NULL;
+            c->flags &= ~VMA_LOCKED;   /* locks are not inherited */
             shm_obj_get(v->obj);
-            as->nvmas++;
             /* Pages the parent's engine refuses (past the end of a file) stay refused. */
             uc_mem_region *regs; uint32_t nr;
             if (uc_mem_regions(src->uc, &regs, &nr) == UC_ERR_OK) {
@@ -157,10 +163,13 @@ struct addr_space *as_clone(struct addr_space *src)
             }
             continue;
         }
-        if (uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(v->prot)) != UC_ERR_OK) { free(buf); goto fail; }
-        as->vmas[i] = *v;
-        as->vmas[i].name = v->name ? strdup(v->name) : NULL;
-        as->nvmas++;
+        if (!(v->flags & VMA_UNBACKED) &&
+            uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(v->prot)) != UC_ERR_OK) { free(buf); goto fail; }
+        struct vma *c = &as->vmas[as->nvmas++];
+        *c = *v;
+        c->name = v->name ? strdup(v->name) : NULL;
+        c->flags &= ~VMA_LOCKED;
+        if (v->flags & (VMA_UNBACKED | VMA_WIPEONFORK)) continue;   /* nothing in it, or wiped */
         /* Pages never written read as zero in both engines: copy only the others, so
          * big reservations (thread stacks, malloc arenas) cost nothing. */
         for (uint64_t a = v->start; a < v->end; a += CHUNK) {
@@ -259,14 +268,21 @@ static int split_at(struct addr_space *as, uint64_t addr)
     return rc;
 }
 
-static bool same_kind(const struct vma *a, const struct vma *b)
+static bool kind_alike(const struct vma *a, const struct vma *b, int ignore_flags)
 {
-    if (a->prot != b->prot || a->flags != b->flags || a->ino != b->ino || a->dev != b->dev) return false;
+    if (a->prot != b->prot || ((a->flags ^ b->flags) & ~ignore_flags) || a->ino != b->ino || a->dev != b->dev) return false;
     if ((a->name == NULL) != (b->name == NULL)) return false;
     if (a->name && strcmp(a->name, b->name) != 0) return false;
     if (a->ino && a->offset + (a->end - a->start) != b->offset) return false;
     if (a->obj != b->obj || (a->obj && a->obj_off + (a->end - a->start) != b->obj_off)) return false;
     return true;
+}
+
+static bool same_kind(const struct vma *a, const struct vma *b) { return kind_alike(a, b, 0); }
+
+bool as_same_kind(const struct vma *a, const struct vma *b)
+{
+    return a->end == b->start && kind_alike(a, b, VMA_UNBACKED);
 }
 
 /* Linux merges neighbouring mappings of the same kind; /proc/self/maps shows the result. */
@@ -290,7 +306,8 @@ int as_unmap(struct addr_space *as, uint64_t start, uint64_t len)
     if ((rc = split_at(as, start)) || (rc = split_at(as, end))) return rc;
     size_t i = first_above(as, start);
     while (i < as->nvmas && as->vmas[i].start < end) {
-        uc_mem_unmap(as->uc, as->vmas[i].start, as->vmas[i].end - as->vmas[i].start);
+        if (!(as->vmas[i].flags & VMA_UNBACKED))
+            uc_mem_unmap(as->uc, as->vmas[i].start, as->vmas[i].end - as->vmas[i].start);
         if (as->vmas[i].prot & PROT_EXEC) cpu_flush_code(as, as->vmas[i].start, as->vmas[i].end);
         remove_at(as, i);
     }
@@ -305,7 +322,8 @@ int as_map_obj(struct addr_space *as, uint64_t start, uint64_t len, int prot, in
     if (start + len > TASK_SIZE_64 || start + len < start) return -ENOMEM;
     int rc = as_unmap(as, start, len);
     if (rc) return rc;
-    if (map_engine(as, start, len, uc_prot_of(prot), obj, obj_off) != UC_ERR_OK) return -ENOMEM;
+    if (prot || obj) flags &= ~VMA_UNBACKED;
+    if (!(flags & VMA_UNBACKED) && map_engine(as, start, len, uc_prot_of(prot), obj, obj_off) != UC_ERR_OK) return -ENOMEM;
     /* Translations of code that an earlier mapping at this address held. */
     if (obj && (prot & PROT_EXEC)) cpu_flush_code(as, start, start + len);
     if (ino && (prot & PROT_WRITE) && !(flags & (MAP_SHARED | MAP_ANONYMOUS))) flags |= VMA_ACCOUNT;
@@ -313,7 +331,7 @@ int as_map_obj(struct addr_space *as, uint64_t start, uint64_t len, int prot, in
     size_t i = first_above(as, start);
     if ((rc = insert_at(as, i, &v))) {
         free(v.name);
-        uc_mem_unmap(as->uc, start, len);
+        if (!(flags & VMA_UNBACKED)) uc_mem_unmap(as->uc, start, len);
         return rc;
     }
     if (obj) shm_obj_get(obj);
@@ -336,7 +354,13 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
     size_t i = first_above(as, start);
     for (; i < as->nvmas && as->vmas[i].start < end; i++) {
         struct vma *v = &as->vmas[i];
-        if (uc_mem_protect(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
+        if (v->flags & VMA_UNBACKED) {
+            /* A reservation opened: fresh zero pages now back this part. */
+            if (prot) {
+                if (uc_mem_map(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
+                v->flags &= ~VMA_UNBACKED;
+            }
+        } else if (uc_mem_protect(as->uc, v->start, v->end - v->start, uc_prot_of(prot)) != UC_ERR_OK) return -ENOMEM;
         if ((v->prot ^ prot) & PROT_EXEC) cpu_flush_code(as, v->start, v->end);
         v->prot = prot;
         if (v->ino && (prot & PROT_WRITE) && !(v->flags & (MAP_SHARED | MAP_ANONYMOUS))) v->flags |= VMA_ACCOUNT;
@@ -353,6 +377,20 @@ int as_protect(struct addr_space *as, uint64_t start, uint64_t len, int prot)
     return 0;
 }
 
+int as_set_flag(struct addr_space *as, uint64_t start, uint64_t len, int flag, bool on)
+{
+    uint64_t end = start + len;
+    int rc;
+    if ((rc = split_at(as, start)) || (rc = split_at(as, end))) return rc;
+    for (size_t i = first_above(as, start); i < as->nvmas && as->vmas[i].start < end; i++)
+        as->vmas[i].flags = on ? as->vmas[i].flags | flag : as->vmas[i].flags & ~flag;
+    for (size_t j = first_above(as, end - 1) + 1; j-- > 0 && j < as->nvmas;) {
+        if (as->vmas[j].end < start) break;
+        merge_around(as, j);
+    }
+    return 0;
+}
+
 bool as_grow_stack(struct addr_space *as, uint64_t addr)
 {
     if (addr >= TASK_SIZE_64) return false;
@@ -360,7 +398,13 @@ bool as_grow_stack(struct addr_space *as, uint64_t addr)
     if (i == as->nvmas) return false;
     const struct vma *v = &as->vmas[i];
     if (!(v->flags & MAP_GROWSDOWN) || addr >= v->start) return false;
-    if (v->end - PAGE_DOWN(addr) > STACK_RLIMIT) return false;
+    if (v->end - PAGE_DOWN(addr) > as->stack_limit) return false;
+    /* RLIMIT_AS counts the growth too (acct_stack_growth). */
+    if (as->vm_limit != UINT64_MAX) {
+        uint64_t total = 0;
+        for (size_t k = 0; k < as->nvmas; k++) total += as->vmas[k].end - as->vmas[k].start;
+        if (total + (v->start - PAGE_DOWN(addr)) > as->vm_limit) return false;
+    }
     uint64_t floor = i > 0 ? as->vmas[i - 1].end + STACK_GUARD_GAP : MMAP_MIN_ADDR;
     if (floor > PAGE_DOWN(addr)) return false;
     /* Linux grows the stack to the faulting page. Each growth here is a new Unicorn
@@ -369,7 +413,8 @@ bool as_grow_stack(struct addr_space *as, uint64_t addr)
      * 256 KiB-aligned steps instead, within the rlimit and the guard gap: only
      * /proc/self/maps can tell. */
     uint64_t start = PAGE_DOWN(addr) & ~(STACK_GROW_STEP - 1);
-    if (v->end - start > STACK_RLIMIT) start = v->end - STACK_RLIMIT;
+    if (v->end - start > as->stack_limit) start = v->end - as->stack_limit;
+    if (as->vm_limit != UINT64_MAX) start = PAGE_DOWN(addr);   /* exactly what was touched */
     if (start < floor) start = floor;
     if (start > PAGE_DOWN(addr)) start = PAGE_DOWN(addr);
     uint64_t old_start = v->start;

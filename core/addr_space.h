@@ -24,6 +24,20 @@
  * never cleared, so a RELRO part made read-only again stays a mapping of its own in
  * /proc/self/maps (it does not merge with the read-only one before it). */
 #define VMA_ACCOUNT 0x40000000
+/* A private anonymous PROT_NONE mapping that was never accessible (a reservation, as
+ * musl's malloc and Go's runtime make by the tens of GiB): kept in the mapping table
+ * only, with no engine memory behind it, until mprotect opens part of it. Its pages
+ * read as zero then, as fresh anonymous memory does. Asked for by mmap; such a vma
+ * does not merge with a backed neighbour in the table, but /proc/self/maps shows them
+ * merged as Linux does (as_same_kind). */
+#define VMA_UNBACKED 0x20000000
+/* mlock'ed (VM_LOCKED); madvise's MADV_WIPEONFORK and MADV_DONTFORK (VM_WIPEONFORK,
+ * VM_DONTCOPY: a fork's copy is zero, or absent); a shared mapping of a file opened
+ * without write access (VM_MAYWRITE clear: mprotect cannot add PROT_WRITE). */
+#define VMA_LOCKED 0x10000000
+#define VMA_WIPEONFORK 0x08000000
+#define VMA_DONTFORK 0x04000000
+#define VMA_NOMAYWRITE 0x02000000
 
 struct uc_struct;
 struct cpu_state;
@@ -31,7 +45,7 @@ struct cpu_state;
 struct vma {
     uint64_t start, end;     /* [start, end), page aligned */
     int prot;                /* PROT_READ|PROT_WRITE|PROT_EXEC as the guest asked */
-    int flags;               /* MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS, VMA_ACCOUNT */
+    int flags;               /* MAP_PRIVATE / MAP_SHARED, MAP_ANONYMOUS, VMA_ACCOUNT, VMA_UNBACKED */
     uint64_t offset;         /* file offset of start, for file mappings */
     uint64_t dev, ino;
     char *name;              /* file path, "[heap]", "[stack]", ... or NULL */
@@ -72,6 +86,9 @@ struct addr_space {
     uint64_t mmap_base;      /* anonymous mmaps grow down from below here */
     uint64_t stack_top;      /* the initial stack ends here */
     uint64_t brk_random;     /* added to the start of brk */
+    /* RLIMIT_STACK and RLIMIT_AS of the process (syscalls/limits.c), for stack growth. */
+    uint64_t stack_limit, vm_limit;
+    bool lock_future;        /* mlockall(MCL_FUTURE): new mappings are VMA_LOCKED */
     /* What exec put on the stack, as the kernel's mm keeps it for /proc/PID/auxv and
      * environ: the aux vector (pairs, AT_NULL last) and where the environment lies. */
     uint64_t saved_auxv[64];
@@ -120,6 +137,11 @@ const struct vma *as_find(const struct addr_space *as, uint64_t addr);
  * below. True when addr is mapped now. Safe inside a Unicorn memory hook: it only adds
  * an engine region below the stack's. */
 bool as_grow_stack(struct addr_space *as, uint64_t addr);
+/* Sets (on) or clears flag in the vmas of [start, start+len), splitting and merging
+ * them as mlock and madvise do. 0 or -errno. */
+int as_set_flag(struct addr_space *as, uint64_t start, uint64_t len, int flag, bool on);
+/* Would Linux merge a and b (a just below b)? The engine's backing does not count. */
+bool as_same_kind(const struct vma *a, const struct vma *b);
 /* True when [start,end) is fully covered by mappings. */
 bool as_range_mapped(const struct addr_space *as, uint64_t start, uint64_t end);
 #endif

@@ -1052,6 +1052,8 @@ static bool on_bad_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     case UC_MEM_FETCH_PROT: f->code = SEGV_ACCERR; f->access = "execute"; break;
     default: f->code = SEGV_MAPERR; break;
     }
+    /* Not in the engine but in a mapping: a reservation (VMA_UNBACKED), PROT_NONE. */
+    if (f->code == SEGV_MAPERR && as_find(st->as, addr)) f->code = SEGV_ACCERR;
     /* Addresses beyond the 47-bit user half are non-canonical or kernel addresses:
      * Linux reports those as a general protection fault, si_addr 0. */
     if (addr >= 0x800000000000ULL) { f->code = SI_KERNEL; f->addr = 0; }

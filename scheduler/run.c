@@ -3,6 +3,7 @@
  * Unicorn callback. */
 #include "syscalls/cred.h"
 #include "scheduler/run.h"
+#include "syscalls/limits.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
@@ -116,6 +117,7 @@ static void thread_end(struct task *t, int wait_status)
         timeline_event(t->tid, 'x', what);
     }
     struct process *p = t->proc;
+    futex_task_release(t);
     if (t->clear_child_tid && t->as && t->as->refs > 1) {
         /* CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (join). */
         uint32_t zero = 0;
@@ -419,10 +421,13 @@ static int run_all(uint64_t max_insns)
         struct fault f;
         uint64_t before = det_insns(), cpu_left = timers_cpu_budget(t->proc);
         if (cpu_left < budget) budget = cpu_left;   /* a CPU-time timer fires exactly then */
+        cpu_left = limits_cpu_budget(t->proc);      /* and RLIMIT_CPU's signals */
+        if (cpu_left < budget) budget = cpu_left;
         if (max_insns && max_insns - before < budget) budget = max_insns - before;
         cpu_trace_task(t->as, t->tid);
         enum stop_reason why = cpu_run(t->as, budget, &f);
         t->proc->cpu_insns += det_insns() - before;
+        limits_cpu_check(t);
         timeline_run(t->tid, before, det_insns());
         switch (why) {
         case STOP_SYSCALL:

@@ -357,6 +357,7 @@ int64_t sig_interrupted_result(struct task *t)
     case SYS_futex: {
         int cmd = (int)sc->a[1] & 127;
         bool timed = (cmd == 0 || cmd == 9) && sc->a[3];   /* FUTEX_WAIT, FUTEX_WAIT_BITSET */
+        if (cmd == 6 || cmd == 13) return -ERESTARTNOINTR;  /* FUTEX_LOCK_PI(2) always starts over */
         return timed ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
     }
     case SYS_poll:   /* poll restarts through restart_syscall, with the time left */

@@ -144,6 +144,7 @@ void tasks_free_all(void)
         cpu_ctx_free(t->ctx);
         sb_free(&t->log_head);
         sig_free_pending(&t->pending);
+        free(t->waitv);
         free(t);
     }
     for (int i = 0; i < nprocs; i++) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include "syscalls/syscall.h"
 
 struct addr_space;
@@ -100,6 +101,8 @@ struct process {
     uint64_t fault_rip, fault_addr; /* the fault that killed it, if one did */
     int fault_sig;
     struct cred cred;            /* uids, gids, groups, capabilities (syscalls/cred.c) */
+    struct rlimit rlim[RLIM_NLIMITS];   /* resource limits (syscalls/limits.c), once rlim_known */
+    bool rlim_known;
 };
 
 struct task {
@@ -136,7 +139,10 @@ struct task {
     bool retry;                  /* run the handler again when woken */
     enum wait_kind wait;
     uint64_t wait_addr;          /* WAIT_FUTEX: the word; WAIT_IO: unused */
-    uint32_t wait_bitset;
+    uint32_t wait_bitset;        /* 0: waits on a PI futex (FUTEX_LOCK_PI) */
+    int pi_owner;                /* that futex's owner (syscalls/futex.c) */
+    uint64_t *waitv;             /* futex_waitv: the words it waits on (waitv_n of them) */
+    int waitv_n;
     uint64_t wake_at_ns;         /* virtual time of the timeout; 0: none */
     uint64_t block_seq;          /* order of blocking: FIFO wake of futex waiters */
     bool timed_out;              /* woken by the timeout */
@@ -171,6 +177,13 @@ void fs_put(struct fs_info *fs);
 void sighand_put(struct sighand *sh);
 /* Wakes up to n futex waiters on addr in as (syscalls/futex.c). Returns how many. */
 int futex_wake_addr(struct addr_space *as, uint64_t addr, int n);
+/* A thread ends or execs: its robust list is walked (robust mutexes it held get
+ * FUTEX_OWNER_DIED and a waiter is woken) and the PI futexes it held go to their
+ * waiters (syscalls/futex.c). */
+void futex_task_release(struct task *t);
+/* get_robust_list of another task (NULL: init, outside the guest, never): ptrace_may_access's
+ * check with real ids. */
+bool futex_may_read_robust(struct task *caller, struct task *target);
 /* Frees every record at the end of the run. */
 void tasks_free_all(void);
 /* Each process's end, in pid order: "1000:exit0 1001:SEGV@0x401000[0x10]" (explore). */

@@ -3,6 +3,7 @@
  * without CLONE_VM the child gets its own engine with a copy of every mapping. */
 #include "syscalls/syscall.h"
 #include "syscalls/cred.h"
+#include "syscalls/limits.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
@@ -91,6 +92,7 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
     if (rc) return rc;
     if (sched_live_tasks() >= MAX_LIVE_TASKS) return -EAGAIN;
     if (!(r->flags & CLONE_THREAD) && processes_unreaped() >= MAX_PROCESSES) return -EAGAIN;
+    if ((rc = limits_may_fork(t))) return rc;   /* RLIMIT_NPROC */
     uint64_t flags = r->flags;
     bool thread = flags & CLONE_THREAD;
     int tid = task_next_pid();
@@ -105,6 +107,7 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
         np->sid = p->sid;
         np->exe = strdup(p->exe);
         cred_copy(np, p);   /* a child has its parent's credentials */
+        limits_copy(np, p);   /* and its resource limits */
         if (flags & CLONE_PARENT) { np->parent = p->parent; np->ppid = p->ppid; np->exit_signal = p->exit_signal; }
         else { np->parent = p; np->ppid = p->pid; np->exit_signal = r->exit_signal; }
         p = np;
@@ -302,12 +305,14 @@ static void exec_commit(struct task *t, struct addr_space *as, uint64_t sp, uint
     for (int i = 0; i < NSIG_GUEST; i++)
         if (t->sighand->act[i].handler != (uint64_t)SIG_IGN) memset(&t->sighand->act[i], 0, sizeof t->sighand->act[i]);
     if (p->vfork_parent) { sched_wake(p->vfork_parent, p->pid); p->vfork_parent = NULL; }
+    futex_task_release(t);   /* the old program's robust mutexes and PI futexes */
 
     struct addr_space *old = t->as;
     if (old->loaded == t) old->loaded = NULL;
     if (old->refs == 1) { mm_writeback(old, 0, TASK_SIZE_64); explain_forget(old); }
     as_put(old);
     t->as = as;
+    limits_attach(t);
     cpu_ctx_free(t->ctx);
     t->ctx = cpu_ctx_new(as);
     as->loaded = t;

@@ -2,6 +2,7 @@
  * syscall_dispatch, which also writes the strace-style log line. */
 #include "syscalls/syscall.h"
 #include "syscalls/cred.h"
+#include "syscalls/limits.h"
 #include "syscall_names.h"   /* generated from the host's <asm/unistd_64.h> */
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
@@ -153,8 +154,11 @@ int64_t syscall_call_quiet(struct syscall *sc)
     const struct syscall_def *d = def_of(sc->nr);
     if (!d) return -ENOSYS;
     cred_enter(sc->t->proc);   /* the host checks files with the guest's credentials */
-    if (rec_is_external(sc)) { rec_external_call(sc, d->fn); return sc->ret; }
-    return d->fn(sc);
+    limits_enter(sc->t);       /* and their sizes with its RLIMIT_FSIZE */
+    if (rec_is_external(sc)) rec_external_call(sc, d->fn);
+    else sc->ret = d->fn(sc);
+    limits_leave(sc->t);
+    return sc->ret;
 }
 
 bool syscall_dispatch(struct syscall *sc)
@@ -169,9 +173,11 @@ bool syscall_dispatch(struct syscall *sc)
 
     int live_at_entry = sched_live_tasks();
     cred_enter(sc->t->proc);   /* the host checks files with the guest's credentials */
+    struct task *t = sc->t;
+    limits_enter(t);           /* and their sizes with its RLIMIT_FSIZE */
     if (d && rec_is_external(sc)) rec_external_call(sc, d->fn);   /* an input: recorded or replayed */
     else sc->ret = d ? d->fn(sc) : -ENOSYS;
-    struct task *t = sc->t;
+    limits_leave(t);
     if (sc->ret == RET_BLOCK) {
         for (int i = 0; i < 6; i++) sb_free(&args[i]);
         t->sc = *sc;
@@ -209,7 +215,9 @@ bool syscall_resume(struct task *t)
     } else if (t->retry) {
         const struct syscall_def *d = def_of(sc->nr);
         cred_enter(sc->t->proc);
+        limits_enter(t);
         sc->ret = d ? d->fn(sc) : -ENOSYS;
+        limits_leave(t);
         if (sc->ret == RET_BLOCK) return false;
     } else {
         sc->ret = t->wake_result;

@@ -1,6 +1,7 @@
 /* File descriptors and I/O: the file table, open/close/dup, read/write and friends. */
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
+#include "syscalls/limits.h"
 #include "syscalls/locks.h"
 #include "syscalls/procfs.h"
 #include "scheduler/sched.h"
@@ -99,7 +100,8 @@ int fd_host(struct task *t, int fd)
 
 int fd_install(struct task *t, struct open_file *f, bool cloexec, int min_fd)
 {
-    for (int i = min_fd < 0 ? 0 : min_fd; i < MAX_FDS; i++) {
+    int limit = limits_nofile(t);   /* RLIMIT_NOFILE */
+    for (int i = min_fd < 0 ? 0 : min_fd; i < limit; i++) {
         if (!t->files->fd[i].f) {
             f->refs++;
             t->files->fd[i].f = f;
@@ -203,7 +205,7 @@ static int64_t do_dup3(struct task *t, int oldfd, int newfd, int flags)
 {
     struct open_file *f = fd_get(t, oldfd);
     if (!f) return -EBADF;
-    if (newfd < 0 || newfd >= MAX_FDS) return -EBADF;
+    if (newfd < 0 || newfd >= limits_nofile(t)) return -EBADF;
     if (flags & ~O_CLOEXEC) return -EINVAL;
     if (oldfd == newfd) return flags < 0 ? newfd : -EINVAL;
     f->refs++;
@@ -233,7 +235,7 @@ static int64_t sys_fcntl(struct syscall *sc)
     switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
-        if ((int64_t)sc->a[2] < 0 || sc->a[2] >= MAX_FDS) return -EINVAL;
+        if ((int64_t)sc->a[2] < 0 || sc->a[2] >= (uint64_t)limits_nofile(t)) return -EINVAL;
         return fd_install(t, f, cmd == F_DUPFD_CLOEXEC, (int)sc->a[2]);
     case F_GETFD: return t->files->fd[fd].cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: t->files->fd[fd].cloexec = sc->a[2] & FD_CLOEXEC; return 0;

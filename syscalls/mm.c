@@ -7,6 +7,7 @@
 #include "core/addr_space.h"
 #include "core/guest_mem.h"
 #include "syscalls/ipc.h"
+#include "syscalls/limits.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -51,6 +53,8 @@ static int64_t sys_brk(struct syscall *sc)
         /* Like Linux, refuse to grow into another mapping (and keep a page of gap). */
         if (new_end - old_end > TASK_SIZE_64 - PAGE_SIZE ||
             !as_range_free(as, old_end, new_end - old_end + PAGE_SIZE)) return as->brk_cur;
+        if (limits_may_map(sc->t, 0, new_end - old_end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS))
+            return as->brk_cur;   /* RLIMIT_DATA, RLIMIT_AS */
         if (as_map(as, old_end, new_end - old_end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, "[heap]", 0, 0, 0))
             return as->brk_cur;
     } else if (new_end < old_end) {
@@ -154,11 +158,15 @@ static int64_t sys_mmap(struct syscall *sc)
     struct open_file *f = NULL;
     struct stat st = { 0 };
     char path[PATH_MAX] = "";
+    bool dev_zero = false;
     if (!(flags & MAP_ANONYMOUS)) {
         f = fd_get(t, fd);
         if (!f) return -EBADF;
         if (fstat(f->host_fd, &st) != 0) return -errno;
-        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) return -ENODEV;
+        /* /dev/zero (1:5): private is anonymous memory still naming the file, shared is
+         * shared anonymous memory (mmap_zero, shmem_zero_setup). */
+        dev_zero = S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 5;
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !dev_zero) return -ENODEV;
         int acc = fcntl(f->host_fd, F_GETFL) & O_ACCMODE;
         if (acc == O_WRONLY) return -EACCES;
         if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR) return -EACCES;
@@ -180,24 +188,37 @@ static int64_t sys_mmap(struct syscall *sc)
         else if (!(at = as_find_free(as, len, as->mmap_base)))
             return -ENOMEM;
     }
+    /* MAP_SHARED_VALIDATE refuses flags it does not know (LEGACY_MAP_MASK). */
+    const int known = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |
+                      0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |
+                      MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE;
+    if (f && type == MAP_SHARED_VALIDATE && (flags & ~known)) return -EOPNOTSUPP;
     int vflags = (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | (flags & MAP_ANONYMOUS);
+    if (f && type != MAP_PRIVATE && (fcntl(f->host_fd, F_GETFL) & O_ACCMODE) != O_RDWR) vflags |= VMA_NOMAYWRITE;
+    int rc = limits_may_map(t, at, len, prot, vflags | (flags & MAP_GROWSDOWN));   /* RLIMIT_AS, RLIMIT_DATA */
+    if (rc) return rc;
     forget_shared(as, at, at + len);
-    int rc;
     if (type != MAP_PRIVATE) {
         /* Shared memory: an object that a fork's engine maps too. Shared anonymous
          * memory is a deleted /dev/zero file to /proc/self/maps, as on Linux. */
         struct shm_obj *obj = shm_obj_new(len);
         if (!obj) return -ENOMEM;
+        if (dev_zero) { vflags |= MAP_ANONYMOUS; f = NULL; }
         if (f) rc = as_map_obj(as, at, len, prot, vflags, path, off, st.st_dev, st.st_ino, obj, 0);
         else rc = as_map_obj(as, at, len, prot, vflags, "/dev/zero (deleted)", 0, SHMEM_DEV, obj->ino, obj, 0);
         shm_obj_put(obj);
     } else {
-        rc = as_map(as, at, len, prot, vflags, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
+        /* Anonymous PROT_NONE memory (private /dev/zero too) is a reservation: no
+         * engine memory until opened. */
+        int unbacked = (!f || dev_zero) && !prot ? VMA_UNBACKED : 0;
+        rc = as_map(as, at, len, prot, vflags | unbacked, f ? path : NULL, f ? off : 0, f ? st.st_dev : 0, f ? st.st_ino : 0);
     }
     if (rc) return rc;
+    if (dev_zero) f = NULL;   /* nothing to read, write back or refuse past an end */
     if (f && (rc = fill_from_file(as, f->host_fd, at, len, off))) { as_unmap(as, at, len); return rc; }
     if (f && type != MAP_PRIVATE && (rc = remember_shared(as, at, len, off, f->host_fd))) { as_unmap(as, at, len); return rc; }
     explain_map_event(t, "mmap", at, at + len);
+    if ((flags & MAP_LOCKED) || as->lock_future) as_set_flag(as, at, len, VMA_LOCKED, true);
     if (f && S_ISREG(st.st_mode)) {
         /* Whole pages past the end of the file: an access there is SIGBUS on Linux. */
         uint64_t in_file = (uint64_t)st.st_size > off ? PAGE_UP((uint64_t)st.st_size - off) : 0;
@@ -245,8 +266,17 @@ static int64_t sys_mprotect(struct syscall *sc)
         addr = v->start;
     }
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+    if (prot & PROT_WRITE)
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *w = as_find(as, a);
+            if (!w) break;
+            if (w->flags & VMA_NOMAYWRITE) return -EACCES;   /* shared, from a file not opened for writing */
+            a = w->end;
+        }
     if (!(prot & PROT_WRITE)) explain_check_taken(sc->t, "takes write access from", addr, addr + len);
-    int rc = as_protect(as, addr, len, prot);
+    int rc = limits_may_protect(sc->t, addr, len, prot);   /* RLIMIT_DATA */
+    if (rc) return rc;
+    rc = as_protect(as, addr, len, prot);
     if (!rc) explain_map_event(sc->t, "mprotect", addr, addr + len);
     return rc;
 }
@@ -257,6 +287,52 @@ static int map_obj_part(struct addr_space *as, uint64_t at, uint64_t len, const 
 {
     uint64_t off = keep->ino ? keep->offset + (obj_off - keep->obj_off) : 0;
     return as_map_obj(as, at, len, keep->prot, keep->flags, keep->name, off, keep->dev, keep->ino, keep->obj, obj_off);
+}
+
+/* The host descriptor a shared file mapping at addr writes back through, or -1. */
+static int shared_fd_at(struct addr_space *as, uint64_t addr)
+{
+    for (size_t i = 0; i < as->nshared; i++)
+        if (as->shared[i].start <= addr && addr < as->shared[i].end) return as->shared[i].host_fd;
+    return -1;
+}
+
+/* A shared file mapping grown past its object's end (its file may have grown since the
+ * mmap): [old, old+old_len) becomes one new object of new_len at dest, its pages
+ * copied, the rest read from the file (pages past the file's end refuse access,
+ * SIGBUS), written back from there on. A fork that shared the old object no longer
+ * shares these pages. */
+static int regrow_shared_file(struct addr_space *as, const struct vma *keep, uint64_t old, uint64_t old_len,
+                              uint64_t new_len, uint64_t dest, int host_fd)
+{
+    uint64_t obj_off = keep->obj_off + (old - keep->start), foff = keep->offset + (old - keep->start);
+    uint64_t in = obj_off < keep->obj->size ? keep->obj->size - obj_off : 0;
+    if (in > old_len) in = old_len;
+    mm_writeback(as, old, old + old_len);
+    struct shm_obj *o = shm_obj_new(new_len);
+    if (!o) return -ENOMEM;
+    memcpy(o->mem, keep->obj->mem + obj_off, in);
+    for (uint64_t got = in; got < new_len;) {
+        ssize_t k = pread(host_fd, o->mem + got, new_len - got, (off_t)(foff + got));
+        if (k <= 0) break;
+        got += (uint64_t)k;
+    }
+    int fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
+    char *name = keep->name ? strdup(keep->name) : NULL;
+    struct vma k = *keep;
+    forget_shared(as, old, old + old_len);
+    as_unmap(as, old, old_len);
+    int rc = as_map_obj(as, dest, new_len, k.prot, k.flags, name, foff, k.dev, k.ino, o, 0);
+    shm_obj_put(o);
+    struct stat st;
+    if (!rc && fd >= 0 && fstat(fd, &st) == 0) {
+        uint64_t in_file = (uint64_t)st.st_size > foff ? PAGE_UP((uint64_t)st.st_size - foff) : 0;
+        if (in_file < new_len) as_block_access(as, dest + in_file, new_len - in_file);
+        rc = remember_shared(as, dest, new_len, foff, fd);
+    }
+    if (fd >= 0) close(fd);
+    free(name);
+    return rc;
 }
 
 static int64_t sys_mremap(struct syscall *sc)
@@ -284,12 +360,22 @@ static int64_t sys_mremap(struct syscall *sc)
     explain_check_taken(sc->t, "moves or shrinks", old, old + old_len);
     explain_map_event(sc->t, "mremap", old, old + old_len);
     struct vma keep = *v;
+    /* Growing asks RLIMIT_AS and RLIMIT_DATA (vma_to_resize). */
+    if (new_len > old_len) {
+        int rc = limits_may_map(sc->t, 0, new_len - old_len, keep.prot, keep.flags);
+        if (rc) return rc;
+    }
     if (!(flags & MREMAP_FIXED)) {
         if (new_len <= old_len) {
             if (new_len < old_len) as_unmap(as, old + new_len, old_len - new_len);
             return old;
         }
         if (user_range(old, new_len) && as_range_free(as, old + old_len, new_len - old_len)) {
+            int fd = keep.obj && keep.ino && !keep.obj->owner ? shared_fd_at(as, old) : -1;
+            if (fd >= 0 && keep.obj_off + (old - keep.start) + new_len > keep.obj->size) {
+                int rc = regrow_shared_file(as, &keep, old, old_len, new_len, old, fd);
+                return rc ? rc : (int64_t)old;
+            }
             if (keep.obj) {
                 int rc = map_obj_part(as, old + old_len, new_len - old_len, &keep, keep.obj_off + (old + old_len - keep.start));
                 return rc ? rc : (int64_t)old;
@@ -301,31 +387,41 @@ static int64_t sys_mremap(struct syscall *sc)
         if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
         if (!(dest = as_find_free(as, new_len, as->mmap_base))) return -ENOMEM;
     }
+    int sfd = keep.obj && keep.ino && !keep.obj->owner ? shared_fd_at(as, old) : -1;
+    if (sfd >= 0 && keep.obj_off + (old - keep.start) + new_len > keep.obj->size) {
+        int rc = regrow_shared_file(as, &keep, old, old_len, new_len, dest, sfd);
+        return rc ? rc : (int64_t)dest;
+    }
     if (keep.obj) {
-        /* The pages move without copying: the destination maps the same object. */
+        /* The pages move without copying: the destination maps the same object; a file
+         * mapping keeps writing back to its file from there. */
         struct shm_obj *obj = keep.obj;
         shm_obj_get(obj);
         char *name = keep.name ? strdup(keep.name) : NULL;
         keep.name = name;
+        int fd = sfd >= 0 ? fcntl(sfd, F_DUPFD_CLOEXEC, 3) : -1;
         int rc = map_obj_part(as, dest, new_len, &keep, keep.obj_off + (old - keep.start));
         if (!rc) {
             forget_shared(as, old, old + old_len);
             as_unmap(as, old, old_len);
+            if (fd >= 0) rc = remember_shared(as, dest, new_len, keep.offset + (old - keep.start), fd);
         }
+        if (fd >= 0) close(fd);
         free(name);
         shm_obj_put(obj);
         return rc ? rc : (int64_t)dest;
     }
     uint64_t copy = old_len < new_len ? old_len : new_len;
-    char *buf = malloc(copy);
+    if (keep.flags & VMA_UNBACKED) copy = 0;   /* a reservation holds nothing to move */
+    char *buf = malloc(copy ? copy : 1);
     if (!buf) return -ENOMEM;
-    guest_peek(as, old, buf, copy);
+    if (copy) guest_peek(as, old, buf, copy);
     char *name = keep.name ? strdup(keep.name) : NULL;
     int rc = as_map(as, dest, new_len, keep.prot, keep.flags, name,
                     keep.ino ? keep.offset + (old - keep.start) : 0, keep.dev, keep.ino);
     free(name);
     if (!rc) {
-        guest_poke(as, dest, buf, copy);
+        if (copy) guest_poke(as, dest, buf, copy);
         as_unmap(as, old, old_len);
     }
     free(buf);
@@ -362,6 +458,43 @@ static int64_t sys_remap_file_pages(struct syscall *sc)
     return rc;
 }
 
+/* [start, end) of the private mapping v back to what an untouched mapping holds: zero
+ * pages, or the file's contents read again (zero past its end). The file is found by
+ * its path and must still be the same inode; otherwise the pages read as zero. */
+static void drop_private(struct addr_space *as, const struct vma *v, uint64_t start, uint64_t end)
+{
+    enum { CHUNK = 1 << 20 };
+    char *buf = calloc(1, CHUNK);
+    if (!buf) return;
+    int hfd = -1;
+    if (!(v->flags & MAP_ANONYMOUS) && v->name && v->ino) {
+        struct stat st;
+        hfd = open(v->name, O_RDONLY | O_CLOEXEC);
+        if (hfd >= 0 && (fstat(hfd, &st) != 0 || st.st_ino != v->ino || st.st_dev != v->dev)) { close(hfd); hfd = -1; }
+    }
+    uint64_t off = v->offset + (start - v->start);
+    for (uint64_t a = start; a < end; a += CHUNK, off += CHUNK) {
+        size_t n = end - a < CHUNK ? end - a : CHUNK;
+        if (hfd < 0) {
+            /* Pages already zero are left alone: writing them would make them resident. */
+            bool zero = guest_peek(as, a, buf, n) == 0;
+            for (size_t i = 0; zero && i < n; i += 8) zero = !*(uint64_t *)(buf + i);
+            if (zero) continue;
+        }
+        memset(buf, 0, n);
+        if (hfd >= 0) {
+            for (size_t got = 0; got < n;) {
+                ssize_t k = pread(hfd, buf + got, n - got, (off_t)(off + got));
+                if (k <= 0) break;
+                got += (size_t)k;
+            }
+        }
+        guest_poke(as, a, buf, n);
+    }
+    if (hfd >= 0) close(hfd);
+    free(buf);
+}
+
 /* The advice values this kernel knows (madvise_behavior_valid); others are EINVAL. */
 static bool advice_valid(int advice)
 {
@@ -378,12 +511,38 @@ static int64_t sys_madvise(struct syscall *sc)
     if (!page_up(sc->a[1], &len) || (sc->a[1] && !len) || len > UINT64_MAX - addr) return -EINVAL;
     if (len == 0) return 0;
     if (!user_range(addr, len) || !as_range_mapped(as, addr, addr + len)) return -ENOMEM;
-    if (advice == MADV_DONTNEED || advice == MADV_FREE) {
-        /* Private anonymous memory reads as zero afterwards. */
-        static const char zeros[PAGE_SIZE];
-        for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE) {
+    if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE)
+        for (uint64_t a = addr; a < addr + len;) {
             const struct vma *v = as_find(as, a);
-            if (v && (v->flags & MAP_ANONYMOUS) && !(v->flags & MAP_SHARED)) guest_poke(as, a, zeros, PAGE_SIZE);
+            if (v->flags & VMA_LOCKED) return -EINVAL;   /* locked pages stay */
+            a = v->end;
+        }
+    if (advice == MADV_WIPEONFORK || advice == MADV_KEEPONFORK) {
+        /* Only private anonymous memory can be wiped in a fork's copy. */
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(as, a);
+            if (advice == MADV_WIPEONFORK && (!(v->flags & MAP_ANONYMOUS) || (v->flags & MAP_SHARED))) return -EINVAL;
+            a = v->end;
+        }
+        return as_set_flag(as, addr, len, VMA_WIPEONFORK, advice == MADV_WIPEONFORK);
+    }
+    if (advice == MADV_DONTFORK || advice == MADV_DOFORK) return as_set_flag(as, addr, len, VMA_DONTFORK, advice == MADV_DONTFORK);
+    if (advice == MADV_FREE) {
+        /* Only private anonymous memory can be freed lazily (madvise_free_single_vma). */
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(as, a);
+            if (!(v->flags & MAP_ANONYMOUS) || (v->flags & MAP_SHARED)) return -EINVAL;
+            a = v->end;
+        }
+    }
+    if (advice == MADV_DONTNEED || advice == MADV_FREE) {
+        /* Private memory loses its changes: anonymous pages read as zero afterwards,
+         * those of a file mapping as the file holds them now. */
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(as, a);
+            uint64_t end = v->end < addr + len ? v->end : addr + len;
+            if (!(v->flags & (MAP_SHARED | VMA_UNBACKED))) drop_private(as, v, a, end);
+            a = end;
         }
     }
     return 0;
@@ -400,6 +559,12 @@ static int64_t sys_msync(struct syscall *sc)
     if (len > UINT64_MAX - addr) return -ENOMEM;
     if (len == 0) return 0;
     if (!user_range(addr, len) || !as_range_mapped(sc->t->as, addr, addr + len)) return -ENOMEM;
+    if (flags & MS_INVALIDATE)
+        for (uint64_t a = addr; a < addr + len;) {
+            const struct vma *v = as_find(sc->t->as, a);
+            if (v->flags & VMA_LOCKED) return -EBUSY;   /* locked pages cannot be dropped */
+            a = v->end;
+        }
     mm_writeback(sc->t->as, addr, addr + len);
     return 0;
 }
@@ -413,25 +578,46 @@ static int64_t sys_mincore(struct syscall *sc)
     len = PAGE_UP(len);
     if (len == 0) return 0;
     if (!as_range_mapped(as, addr, addr + len)) return -ENOMEM;
-    /* Every page counts as resident; the vector is written a page of entries at a time. */
-    static unsigned char ones[PAGE_SIZE];
-    if (!ones[0]) memset(ones, 1, sizeof ones);
+    /* Resident: locked pages, file pages (the page cache has them), and anonymous
+     * pages that hold something; never-touched (zero) anonymous pages and unopened
+     * reservations are not. The vector goes out a page of entries at a time. */
+    static unsigned char vec[PAGE_SIZE];
+    static uint64_t page[PAGE_SIZE / 8];
     for (uint64_t i = 0, n = len / PAGE_SIZE; i < n; i += PAGE_SIZE) {
         uint64_t k = n - i < PAGE_SIZE ? n - i : PAGE_SIZE;
-        if (guest_write(as, sc->a[2] + i, ones, k)) return -EFAULT;
+        for (uint64_t j = 0; j < k; j++) {
+            uint64_t a = addr + (i + j) * PAGE_SIZE;
+            const struct vma *v = as_find(as, a);
+            bool in = false;
+            if (v->flags & VMA_LOCKED) in = true;
+            else if (v->flags & VMA_UNBACKED) in = false;
+            else if (v->ino && !(v->flags & MAP_ANONYMOUS) && !v->obj) in = true;
+            else if (guest_peek(as, a, page, PAGE_SIZE) == 0)
+                for (size_t w = 0; w < PAGE_SIZE / 8 && !in; w++) in = page[w] != 0;
+            else in = v->ino != 0;
+            vec[j] = in;
+        }
+        if (guest_write(as, sc->a[2] + i, vec, k)) return -EFAULT;
     }
     return 0;
 }
 
-/* mlock and friends: memory is never swapped here, so only the checks remain. */
-static int64_t check_lock_range(struct addr_space *as, uint64_t addr, uint64_t len)
+/* mlock and friends: memory is never swapped here, so a lock is the mapping's
+ * VMA_LOCKED (mincore, VmLck, msync's EBUSY, madvise's EINVAL) and RLIMIT_MEMLOCK. */
+static int64_t lock_range(struct task *t, uint64_t addr, uint64_t len, bool lock)
 {
+    struct addr_space *as = t->as;
+    if (lock && !limits_can_mlock(t)) return -EPERM;
     len += addr & (PAGE_SIZE - 1);   /* the kernel rounds start down and length up */
     addr = PAGE_DOWN(addr);
     if (!page_up(len, &len) || len > UINT64_MAX - addr) return -EINVAL;
     if (len == 0) return 0;
+    if (lock) {
+        int rc = limits_may_mlock(t, addr, len);
+        if (rc) return rc;
+    }
     if (!user_range(addr, len) || !as_range_mapped(as, addr, addr + len)) return -ENOMEM;
-    return 0;
+    return as_set_flag(as, addr, len, VMA_LOCKED, lock);
 }
 
 #ifndef MLOCK_ONFAULT
@@ -441,22 +627,37 @@ static int64_t check_lock_range(struct addr_space *as, uint64_t addr, uint64_t l
 #define MCL_ONFAULT 4
 #endif
 
-static int64_t sys_mlock(struct syscall *sc) { return check_lock_range(sc->t->as, sc->a[0], sc->a[1]); }
+static int64_t sys_mlock(struct syscall *sc) { return lock_range(sc->t, sc->a[0], sc->a[1], true); }
+static int64_t sys_munlock(struct syscall *sc) { return lock_range(sc->t, sc->a[0], sc->a[1], false); }
 
 static int64_t sys_mlock2(struct syscall *sc)
 {
     if (sc->a[2] & ~(uint64_t)MLOCK_ONFAULT) return -EINVAL;
-    return check_lock_range(sc->t->as, sc->a[0], sc->a[1]);
+    return lock_range(sc->t, sc->a[0], sc->a[1], true);
 }
 
 static int64_t sys_mlockall(struct syscall *sc)
 {
     uint64_t f = sc->a[0];
     if (!f || (f & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT) return -EINVAL;
+    if (!limits_can_mlock(sc->t)) return -EPERM;
+    struct addr_space *as = sc->t->as;
+    if (f & MCL_CURRENT) {
+        int rc = limits_may_mlock(sc->t, 0, 0);
+        if (rc) return rc;
+        for (size_t i = 0; i < as->nvmas; i++) as->vmas[i].flags |= VMA_LOCKED;
+        as_set_flag(as, MMAP_MIN_ADDR, TASK_SIZE_64 - MMAP_MIN_ADDR, 0, true);   /* merge */
+    }
+    as->lock_future = f & MCL_FUTURE;
     return 0;
 }
 
-static int64_t sys_munlockall(struct syscall *sc) { (void)sc; return 0; }
+static int64_t sys_munlockall(struct syscall *sc)
+{
+    struct addr_space *as = sc->t->as;
+    as->lock_future = false;
+    return as_set_flag(as, MMAP_MIN_ADDR, TASK_SIZE_64 - MMAP_MIN_ADDR, VMA_LOCKED, false);
+}
 
 /* ---- how arguments print ---- */
 
@@ -521,7 +722,7 @@ const struct syscall_def mm_syscalls[] = {
     { SYS_msync, "msync", sys_msync, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_msync_flags) }, NULL },
     { SYS_mincore, "mincore", sys_mincore, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_ptr) }, NULL },
     { SYS_mlock, "mlock", sys_mlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
-    { SYS_munlock, "munlock", sys_mlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
+    { SYS_munlock, "munlock", sys_munlock, 2, { IN(fmt_ptr), IN(fmt_uint) }, NULL },
     { SYS_mlock2, "mlock2", sys_mlock2, 3, { IN(fmt_ptr), IN(fmt_uint), IN(fmt_hex) }, NULL },
     { SYS_mlockall, "mlockall", sys_mlockall, 1, { IN(fmt_hex) }, NULL },
     { SYS_munlockall, "munlockall", sys_munlockall, 0, { { 0 } }, NULL },

@@ -2,6 +2,7 @@
  * Identity values the guest can see are fixed (pids from FIRST_PID, a fixed uname);
  * credentials (uids, gids, capabilities) are in syscalls/cred.c. */
 #include "syscalls/syscall.h"
+#include "syscalls/limits.h"
 #include "syscalls/machine.h"
 #include "scheduler/task.h"
 #include "scheduler/sched.h"
@@ -85,9 +86,14 @@ static int64_t sys_set_robust_list(struct syscall *sc)
 
 static int64_t sys_get_robust_list(struct syscall *sc)
 {
-    uint64_t head = sc->t->robust_list, len = 24;
-    if (sc->a[0] && (int)sc->a[0] != sc->t->tid) return -ESRCH;
-    if (guest_write(sc->t->as, sc->a[1], &head, 8) || guest_write(sc->t->as, sc->a[2], &len, 8)) return -EFAULT;
+    struct task *u = sc->a[0] ? task_by_tid((int)sc->a[0]) : sc->t;
+    /* init stands outside the guest: a root process whose list is not known here. */
+    bool init = !u && (int)sc->a[0] == INIT_PID;
+    if ((!u && !init) || (int)sc->a[0] < 0) return -ESRCH;
+    if (!futex_may_read_robust(sc->t, u)) return -EPERM;
+    uint64_t head = u ? u->robust_list : 0, len = 24;
+    /* The length first, as the kernel writes them. */
+    if (guest_write(sc->t->as, sc->a[2], &len, 8) || guest_write(sc->t->as, sc->a[1], &head, 8)) return -EFAULT;
     return 0;
 }
 
@@ -147,44 +153,10 @@ static int64_t sys_sysinfo(struct syscall *sc)
     return guest_write(sc->t->as, sc->a[0], &si, sizeof si) ? -EFAULT : 0;
 }
 
-/* Limits the guest sees: Linux's defaults for a user shell, fixed so that runs agree. */
-static struct rlimit guest_rlimits[RLIM_NLIMITS] = {
-    [RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_STACK] = { 8 << 20, RLIM_INFINITY },
-    [RLIMIT_CORE] = { 0, RLIM_INFINITY },
-    [RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_NPROC] = { 63432, 63432 },
-    [RLIMIT_NOFILE] = { 1024, 1024 },
-    [RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
-    [RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_SIGPENDING] = { 63432, 63432 },
-    [RLIMIT_MSGQUEUE] = { 819200, 819200 },
-    [RLIMIT_NICE] = { 0, 0 },
-    [RLIMIT_RTPRIO] = { 0, 0 },
-    [RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
-};
-
-static int64_t do_prlimit(struct task *t, int pid, unsigned res, uint64_t new_addr, uint64_t old_addr)
-{
-    if (pid != 0 && pid != t->proc->pid) return -ESRCH;
-    if (res >= RLIM_NLIMITS) return -EINVAL;
-    struct rlimit nl;
-    if (new_addr) {
-        if (guest_read(t->as, new_addr, &nl, sizeof nl)) return -EFAULT;
-        if (nl.rlim_cur > nl.rlim_max) return -EINVAL;
-        if (nl.rlim_max > guest_rlimits[res].rlim_max) return -EPERM;
-    }
-    if (old_addr && guest_write(t->as, old_addr, &guest_rlimits[res], sizeof nl)) return -EFAULT;
-    if (new_addr) guest_rlimits[res] = nl;
-    return 0;
-}
-
-static int64_t sys_prlimit64(struct syscall *sc) { return do_prlimit(sc->t, (int)sc->a[0], (unsigned)sc->a[1], sc->a[2], sc->a[3]); }
-static int64_t sys_getrlimit(struct syscall *sc) { return do_prlimit(sc->t, 0, (unsigned)sc->a[0], 0, sc->a[1]); }
-static int64_t sys_setrlimit(struct syscall *sc) { return do_prlimit(sc->t, 0, (unsigned)sc->a[0], sc->a[1], 0); }
+/* The limits themselves are syscalls/limits.c's. */
+static int64_t sys_prlimit64(struct syscall *sc) { return limits_prlimit(sc->t, (int)sc->a[0], (unsigned)sc->a[1], sc->a[2], sc->a[3]); }
+static int64_t sys_getrlimit(struct syscall *sc) { return limits_prlimit(sc->t, 0, (unsigned)sc->a[0], 0, sc->a[1]); }
+static int64_t sys_setrlimit(struct syscall *sc) { return limits_prlimit(sc->t, 0, (unsigned)sc->a[0], sc->a[1], 0); }
 
 static int64_t sys_sched_getaffinity(struct syscall *sc)
 {

@@ -26,6 +26,7 @@
  * /proc/self directory, as stat of the path does (approximation: fstatfs shows tmpfs).
  * /proc itself is the host's, but its listing shows guest pids instead of host ones. */
 #include "syscalls/procfs.h"
+#include "syscalls/limits.h"
 #include "core/cpu.h"
 #include "syscalls/fdtable.h"
 #include "syscalls/cred.h"
@@ -320,7 +321,7 @@ static struct task *thread_of(struct process *p, long tid)
 }
 
 static const char *const gen_names[] = {
-    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", "auxv", "environ", NULL,
+    "cmdline", "comm", "maps", "oom_score", "oom_score_adj", "stat", "statm", "status", "auxv", "environ", "limits", NULL,
 };
 static const char *const host_names[] = { "mountinfo", "mounts", NULL };
 /* Relative to /proc; generated in gen_global under the name "/" + the path. */
@@ -340,7 +341,7 @@ static const char *const host_state_names[] = {
 /* Real entries the model does not give the guest. */
 static const char *const refused_names[] = {
     "mem", "pagemap", "smaps", "smaps_rollup", "numa_maps", "syscall", "stack",
-    "wchan", "io", "limits", "sched", "schedstat", "personality", "fdinfo", "ns", "attr", "map_files",
+    "wchan", "io", "sched", "schedstat", "personality", "fdinfo", "ns", "attr", "map_files",
     "coredump_filter", "loginuid", "sessionid", "cgroup", "cpuset", "mountstats", "net", "setgroups",
     "uid_map", "gid_map", "projid_map", "timerslack_ns", "clear_refs", "autogroup", "timers", "arch_status",
     "patch_state", "ksm_stat", "ksm_merging_pages", "oom_adj", "latency", "seccomp_cache", NULL,
@@ -576,13 +577,16 @@ static void comm_of(struct process *p, char out[16])
     snprintf(out, 16, "%s", b ? b + 1 : p->exe ? p->exe : "");
 }
 
-static uint64_t vm_size(struct task *u)
+/* Bytes mapped, or (locked) only those mlock'ed. */
+static uint64_t vm_bytes(struct task *u, bool locked)
 {
     uint64_t n = 0;
     if (!u || !u->as) return 0;
-    for (size_t i = 0; i < u->as->nvmas; i++) n += u->as->vmas[i].end - u->as->vmas[i].start;
+    for (size_t i = 0; i < u->as->nvmas; i++)
+        if (!locked || (u->as->vmas[i].flags & VMA_LOCKED)) n += u->as->vmas[i].end - u->as->vmas[i].start;
     return n;
 }
+static uint64_t vm_size(struct task *u) { return vm_bytes(u, false); }
 
 static void gen_stat(FILE *out, struct task *caller, struct process *p, struct task *u)
 {
@@ -623,7 +627,8 @@ static void gen_status(FILE *out, struct task *caller, struct process *p, struct
             cr->fsuid, cr->gid, cr->egid, cr->sgid, cr->fsgid, fdsize);
     for (int i = 0; i < cr->ngroups; i++) fprintf(out, i ? " %u" : "%u", cr->groups[i]);
     fprintf(out, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", p->pid, tid, p->pgid, p->sid);
-    if (u && u->as) fprintf(out, "VmSize:\t%8llu kB\n", (unsigned long long)(vm_size(u) >> 10));
+    if (u && u->as) fprintf(out, "VmSize:\t%8llu kB\nVmLck:\t%8llu kB\n", (unsigned long long)(vm_size(u) >> 10),
+                            (unsigned long long)(vm_bytes(u, true) >> 10));
     fprintf(out, "Threads:\t%d\nSigQ:\t%d/%llu\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n"
                  "SigIgn:\t%016llx\nSigCgt:\t%016llx\n",
             live_threads(p), (u ? queued(&u->pending) : 0) + queued(&p->shared), (unsigned long long)rl.rlim_cur,
@@ -638,9 +643,12 @@ static void gen_maps(FILE *out, struct addr_space *as)
 {
     for (size_t i = 0; as && i < as->nvmas; i++) {
         const struct vma *v = &as->vmas[i];
+        /* Pieces the table keeps apart only for the engine's sake show as one. */
+        uint64_t end = v->end;
+        while (i + 1 < as->nvmas && as_same_kind(&as->vmas[i], &as->vmas[i + 1])) end = as->vmas[++i].end;
         char line[256];
         snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
-                 (unsigned long long)v->start, (unsigned long long)v->end,
+                 (unsigned long long)v->start, (unsigned long long)end,
                  v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
                  v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
                  (unsigned long long)v->offset, (unsigned)((v->dev >> 8) & 0xfff),
@@ -800,6 +808,7 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
         free(e);
     }
     else if (!strcmp(n, "oom_score_adj")) fprintf(out, "%d\n", oom_adj(p));
+    else if (!strcmp(n, "limits")) limits_show(out, p);
     else if (!strncmp(n, "sys/", 4) || !strncmp(n, "sysvipc/", 8)) ipc_proc_show(n, out);
     else if (!strcmp(n, "cpuinfo")) cpu_cpuinfo(out, 1);   /* one CPU (GUEST_NCPUS, syscalls/process.c) */
     else if (!strcmp(n, "oom_score")) {
@@ -1035,7 +1044,7 @@ static void list_pid_dir(struct listing *l, int pid, bool thread)
         { "task", DT_DIR_ }, { "fd", DT_DIR_ }, { "cmdline", DT_REG_ }, { "comm", DT_REG_ }, { "cwd", DT_LNK_ },
         { "exe", DT_LNK_ }, { "maps", DT_REG_ }, { "mem", DT_REG_ }, { "mountinfo", DT_REG_ },
         { "mounts", DT_REG_ }, { "oom_score", DT_REG_ }, { "oom_score_adj", DT_REG_ }, { "root", DT_LNK_ },
-        { "stat", DT_REG_ }, { "statm", DT_REG_ }, { "status", DT_REG_ },
+        { "stat", DT_REG_ }, { "statm", DT_REG_ }, { "status", DT_REG_ }, { "limits", DT_REG_ },
     };
     for (size_t i = thread ? 1 : 0; i < sizeof ents / sizeof ents[0]; i++)
         add_entry(l, (uint64_t)pid * 64 + i + 2, ents[i].type, ents[i].name);
