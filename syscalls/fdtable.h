@@ -29,6 +29,12 @@ struct open_file {
     /* A socket (so far only socketpair's AF_UNIX ends, internal like a pipe). */
     bool sock;
     uint64_t ino;        /* internal files: the inode number the guest sees */
+    /* File times (syscalls/ftimes.c): whether the file's times are the guest's to keep
+     * (a file or directory; not a host terminal or pipe), its host identity, and
+     * whether its atime/mtime still have to be written to the host file. */
+    enum { FT_UNKNOWN, FT_TRACKED, FT_UNTRACKED } ft_state;
+    bool ft_dirty;
+    uint64_t ft_dev, ft_ino;
     uint64_t sigfd_mask;
 };
 

@@ -3,6 +3,7 @@
 #include "syscalls/fdtable.h"
 #include "syscalls/locks.h"
 #include "syscalls/procfs.h"
+#include "syscalls/ftimes.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
 #include "scheduler/task.h"
@@ -47,6 +48,7 @@ void file_put(struct open_file *f)
     locks_file_released(f);   /* its OFD and flock locks */
     /* A pipe end closing means EOF or EPIPE for whoever waits on the other end. */
     if (f->internal) sched_wake_io();
+    ftimes_release(f);
     close(f->host_fd);
     free(f->path);
     free(f);
@@ -145,6 +147,17 @@ bool path_is_proc_exe(struct task *t, const char *path)
 
 /* A /proc path is answered by the guest's /proc model (syscalls/procfs.c), whether it is
  * written as one, reached relative to a /proc directory, or through a symlink. */
+static int64_t install_opened(struct task *t, struct open_file *f, int hd, int flags)
+{
+    struct stat st;
+    if (fstat(hd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+        (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
+        f->random_dev = true;
+    int fd = fd_install(t, f, flags & O_CLOEXEC, 0);
+    file_put(f);
+    return fd;
+}
+
 static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int flags, unsigned mode)
 {
     struct task *t = sc->t;
@@ -174,18 +187,22 @@ static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int 
     } else {
         int64_t lr = locks_break_lease(t, hdir, path, flags);   /* may wait for a lease holder */
         if (lr) return lr;
+        /* Whether the open makes the file decides its times and its directory's. */
+        struct stat before;
+        bool creating = (flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE &&
+                        fstatat(hdir, path, &before, (flags & O_EXCL) ? AT_SYMLINK_NOFOLLOW : 0) < 0;
         hd = openat(hdir, path, flags | O_CLOEXEC, mode);
         if (hd < 0) return -errno;
+        struct open_file *nf = file_new(hd, path);
+        if (!nf) { close(hd); return -ENOMEM; }
+        if (creating || (flags & O_TMPFILE) == O_TMPFILE) ftimes_file(nf, FT_NEW);
+        else if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) ftimes_file(nf, FT_M | FT_C);
+        if (creating) ftimes_parent(hdir, path);
+        return install_opened(t, nf, hd, flags);
     }
     struct open_file *f = file_new(hd, path);
     if (!f) { close(hd); return -ENOMEM; }
-    struct stat st;
-    if (fstat(hd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
-        (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
-        f->random_dev = true;
-    int fd = fd_install(t, f, flags & O_CLOEXEC, 0);
-    file_put(f);
-    return fd;
+    return install_opened(t, f, hd, flags);
 }
 
 static int64_t sys_open(struct syscall *sc) { return do_openat(sc, AT_FDCWD, sc->a[0], (int)sc->a[1], (unsigned)sc->a[2]); }
@@ -364,6 +381,7 @@ static int64_t sys_write(struct syscall *sc)
     }
     n = write_from_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
     if (n == -EPIPE) sig_send_simple(sc->t, SIGPIPE, SI_USER, sc->t->proc->pid, true);
+    if (n > 0) ftimes_file(f, FT_M | FT_C);
     return n;
 }
 
@@ -392,7 +410,9 @@ static int64_t sys_pwrite64(struct syscall *sc)
         free(data);
         return err;
     }
-    return write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    int64_t n = write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    if (n > 0) ftimes_file(fd_get(sc->t, (int)sc->a[0]), FT_M | FT_C);
+    return n;
 }
 
 /* readv and writev on a pipe or eventfd: through one host buffer, so that blocking
@@ -465,20 +485,22 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
         free(data);
         return n;
     }
-    int64_t total = 0;
+    int64_t total = 0, n_err = 0;
     for (uint64_t i = 0; i < iovcnt; i++) {
         if (iov[i].iov_len == 0) continue;
         int64_t pos = off >= 0 ? off + total : -1;
         int64_t n = writing ? write_from_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos)
                             : read_into_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos);
         if (n < 0) {
+            n_err = n;
             if (n == -EPIPE && writing && !total) sig_send_simple(t, SIGPIPE, SI_USER, t->proc->pid, true);
-            return total ? total : n;
+            break;
         }
         total += n;
         if ((size_t)n < iov[i].iov_len) break;
     }
-    return total;
+    if (writing && total > 0) ftimes_file(f, FT_M | FT_C);
+    return total ? total : n_err;
 }
 
 static int64_t sys_readv(struct syscall *sc) { return do_iov(sc, false, -1); }
@@ -507,6 +529,7 @@ static int64_t sys_sendfile(struct syscall *sc)
     procfs_before_read(t, in, sc->a[2] ? off : -1);
     ssize_t n = sendfile(out, in, sc->a[2] ? &off : NULL, count);
     if (n < 0) return -errno;
+    if (n > 0) ftimes_file(fd_get(t, (int)sc->a[0]), FT_M | FT_C);
     if (sc->a[2] && guest_write(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;
     return n;
 }
@@ -521,6 +544,7 @@ static int64_t sys_copy_file_range(struct syscall *sc)
     if (sc->a[3] && guest_read(t->as, sc->a[3], &offout, 8)) return -EFAULT;
     ssize_t n = copy_file_range(in, sc->a[1] ? &offin : NULL, out, sc->a[3] ? &offout : NULL, sc->a[4], (unsigned)sc->a[5]);
     if (n < 0) return -errno;
+    if (n > 0) ftimes_file(fd_get(t, (int)sc->a[2]), FT_M | FT_C);
     if (sc->a[1]) guest_write(t->as, sc->a[1], &offin, 8);
     if (sc->a[3]) guest_write(t->as, sc->a[3], &offout, 8);
     return n;
@@ -546,7 +570,9 @@ static int64_t sys_ftruncate(struct syscall *sc)
 {
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
-    return ftruncate(hfd, (off_t)sc->a[1]) < 0 ? -errno : 0;
+    if (ftruncate(hfd, (off_t)sc->a[1]) < 0) return -errno;
+    ftimes_file(fd_get(sc->t, (int)sc->a[0]), FT_M | FT_C);
+    return 0;
 }
 
 static int64_t sys_fsync(struct syscall *sc)
