@@ -575,6 +575,19 @@ static int64_t sys_ftruncate(struct syscall *sc)
     return 0;
 }
 
+/* The host kernel checks what Linux checks, in its order (EINVAL for offset and length,
+ * EOPNOTSUPP for modes, EBADF for a descriptor not open for writing, ESPIPE for a pipe,
+ * EISDIR, ENODEV, EFBIG, then what the file system supports): guest files are host
+ * files, and uniemu's pipes, eventfds and socketpairs are host ones too. */
+static int64_t sys_fallocate(struct syscall *sc)
+{
+    struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
+    if (!f) return -EBADF;
+    if (fallocate(f->host_fd, (int)sc->a[1], (off_t)sc->a[2], (off_t)sc->a[3]) < 0) return -errno;
+    ftimes_file(f, FT_M | FT_C);
+    return 0;
+}
+
 static int64_t sys_fsync(struct syscall *sc)
 {
     int hfd = fd_host(sc->t, (int)sc->a[0]);
@@ -596,6 +609,15 @@ static void fmt_fadvice(struct strbuf *sb, struct syscall *sc, int i)
     int v = (int)sc->a[i];
     if (v >= 0 && v < 6) sb_puts(sb, names[v]);
     else sb_printf(sb, "%d", v);
+}
+
+static void fmt_falloc_mode(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name modes[] = {
+        { 0x01, "FALLOC_FL_KEEP_SIZE" }, { 0x02, "FALLOC_FL_PUNCH_HOLE" }, { 0x04, "FALLOC_FL_NO_HIDE_STALE" },
+        { 0x08, "FALLOC_FL_COLLAPSE_RANGE" }, { 0x10, "FALLOC_FL_ZERO_RANGE" }, { 0x20, "FALLOC_FL_INSERT_RANGE" },
+        { 0x40, "FALLOC_FL_UNSHARE_RANGE" }, { 0x80, "FALLOC_FL_WRITE_ZEROES" }, { 0, NULL } };
+    sb_flags(sb, (uint32_t)sc->a[i], modes, "0");
 }
 
 static int64_t sys_fadvise64(struct syscall *sc)
@@ -775,6 +797,7 @@ const struct syscall_def fs_syscalls[] = {
     { SYS_copy_file_range, "copy_file_range", sys_copy_file_range, 6, { IN(fmt_fd), IN(fmt_ptr), IN(fmt_fd), IN(fmt_ptr), IN(fmt_uint), IN(fmt_uint) }, NULL },
     { SYS_getdents64, "getdents64", sys_getdents64, 3, { IN(fmt_fd), IN(fmt_ptr), IN(fmt_uint) }, NULL },
     { SYS_ftruncate, "ftruncate", sys_ftruncate, 2, { IN(fmt_fd), IN(fmt_int) }, NULL },
+    { SYS_fallocate, "fallocate", sys_fallocate, 4, { IN(fmt_fd), IN(fmt_falloc_mode), IN(fmt_int), IN(fmt_int) }, NULL },
     { SYS_fsync, "fsync", sys_fsync, 1, { IN(fmt_fd) }, NULL },
     { SYS_fdatasync, "fdatasync", sys_fdatasync, 1, { IN(fmt_fd) }, NULL },
     { SYS_fadvise64, "fadvise64", sys_fadvise64, 4, { IN(fmt_fd), IN(fmt_int), IN(fmt_int), IN(fmt_fadvice) }, NULL },
