@@ -631,7 +631,7 @@ static int64_t sys_ioctl(struct syscall *sc)
     struct task *t = sc->t;
     int hfd = fd_host(t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
-    unsigned long req = sc->a[1];
+    unsigned long req = (uint32_t)sc->a[1];   /* the kernel takes an unsigned int (musl passes an int) */
     union { struct winsize ws; struct termios tio; int i; char raw[64]; } u;
     size_t in = 0, out = 0;
     switch (req) {
@@ -643,7 +643,12 @@ static int64_t sys_ioctl(struct syscall *sc)
     case FIONBIO: case TIOCSPGRP: in = sizeof(int); break;
     case FIOCLEX: t->files->fd[(int)sc->a[0]].cloexec = true; return 0;
     case FIONCLEX: t->files->fd[(int)sc->a[0]].cloexec = false; return 0;
-    default: return -ENOTTY;
+    default: {
+        /* The host's block and loop devices take their own ioctls (syscalls/blockdev.c). */
+        bool handled;
+        int64_t r = blockdev_ioctl(t, hfd, req, sc->a[2], &handled);
+        return handled ? r : -ENOTTY;
+    }
     }
     memset(&u, 0, sizeof u);
     if (in && guest_read(t->as, sc->a[2], &u, in)) return -EFAULT;

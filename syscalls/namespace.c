@@ -1,14 +1,21 @@
-/* Mounts, the root directory, namespaces and ptrace: Linux's own refusals.
+/* Mounts, the root directory, namespaces and ptrace.
  *
- * uniemu's guest sees the host's file system through the host's mounts, one mount and
- * user namespace, and is traced by no one. Emulating mounts, chroot or a namespace
- * would mean translating every path and id; programs that try these have fallbacks
- * for the refusal Linux gives a process that lacks the capability (CAP_SYS_ADMIN,
- * CAP_SYS_CHROOT) or that a security policy stops (ptrace under Yama's
- * ptrace_scope 3, as in many containers), so each call answers as Linux does there:
+ * The guest's files are the host's, seen through the host's mounts, and its
+ * credentials are applied to the host thread for every call (syscalls/cred.c). So
+ * mount and umount2 are the host's own, with the guest's paths made host paths: a
+ * guest running as root mounts as root does (LTP's device tests attach a loop device,
+ * make a file system and mount it: syscalls/blockdev.c), one without CAP_SYS_ADMIN gets
+ * the host kernel's EPERM, in the kernel's order of errors. Nothing under the guest's
+ * /proc is a mount point.
+ *
+ * chroot, pivot_root, namespaces and ptrace would change what every later path or id
+ * means for uniemu itself (its own root, its one mount and user namespace) or need a
+ * tracer uniemu does not have: they answer as Linux answers a process that lacks the
+ * capability (CAP_SYS_CHROOT, CAP_SYS_ADMIN) or that Yama's ptrace_scope 3 stops:
  * argument errors Linux finds first (EINVAL for unknown flags, EFAULT, a path that does
- * not exist or is not a directory, EBADF for a closed descriptor), then EPERM. Never
- * ENOSYS for a call Linux has. unshare is syscalls/clone.c's. */
+ * not exist or is not a directory, EBADF for a closed descriptor), then EPERM, so that
+ * programs take their fallbacks. Never ENOSYS for a call Linux has. unshare is
+ * syscalls/clone.c's. */
 #include "syscalls/syscall.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/task.h"
@@ -16,6 +23,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,28 +43,75 @@ static int dir_lookup(struct task *t, uint64_t addr, bool must_be_dir)
     return 0;
 }
 
-/* A string argument mount copies in before anything else (NULL allowed). */
-static int str_arg(struct task *t, uint64_t addr)
+/* A guest path as an absolute host path (the guest's working directory for a relative
+ * one); -EACCES for a path into /proc. */
+static int host_path(struct task *t, const char *guest, char out[PATH_MAX])
 {
-    char buf[PATH_MAX];
-    return addr ? path_in(t, addr, buf) : 0;
+    if (guest[0] == '/') {
+        if (!strncmp(guest, "/proc", 5) && (guest[5] == '/' || !guest[5])) return -EACCES;
+        snprintf(out, PATH_MAX, "%s", guest);
+        return 0;
+    }
+    char link[64], cwd[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", t->fs->cwd_fd);
+    ssize_t n = readlink(link, cwd, sizeof cwd - 1);
+    if (n < 0) return -errno;
+    cwd[n] = 0;
+    if (snprintf(out, PATH_MAX, "%s/%s", cwd, guest) >= PATH_MAX) return -ENAMETOOLONG;
+    return 0;
 }
 
-/* The strings are copied and the target looked up; then may_mount() fails: the guest
- * has no mount namespace of its own to change. */
+/* mount's strings: NULL stays NULL; a source that names a file here (a device, a bind
+ * mount's directory) becomes a host path, any other (tmpfs's "none") stays as is. */
+static int mount_str(struct task *t, uint64_t addr, char buf[PATH_MAX], const char **out, bool maybe_path)
+{
+    *out = NULL;
+    if (!addr) return 0;
+    int rc = path_in(t, addr, buf);
+    if (rc) return rc;
+    *out = buf;
+    if (maybe_path && buf[0]) {
+        struct stat st;
+        char host[PATH_MAX];
+        if (fstatat(buf[0] == '/' ? AT_FDCWD : at_dirfd(t, AT_FDCWD), buf, &st, 0) == 0 &&
+            host_path(t, buf, host) == 0)
+            snprintf(buf, PATH_MAX, "%s", host);
+    }
+    return 0;
+}
+
 static int64_t sys_mount(struct syscall *sc)
 {
+    struct task *t = sc->t;
+    char src[PATH_MAX], type[PATH_MAX], target[PATH_MAX], host_target[PATH_MAX];
+    const char *srcp, *typep, *tp;
     int rc;
-    if ((rc = str_arg(sc->t, sc->a[2])) || (rc = str_arg(sc->t, sc->a[0]))) return rc;
-    if ((rc = dir_lookup(sc->t, sc->a[1], false))) return rc;
-    return -EPERM;
+    if ((rc = mount_str(t, sc->a[2], type, &typep, false)) || (rc = mount_str(t, sc->a[0], src, &srcp, true)))
+        return rc;
+    if ((rc = mount_str(t, sc->a[1], target, &tp, false))) return rc;
+    if (!tp) return -EFAULT;
+    if (!tp[0]) return -ENOENT;
+    if ((rc = host_path(t, tp, host_target))) return rc;
+    /* The data page: a string for the file systems a guest mounts (options). */
+    char data[4096];
+    const char *datap = NULL;
+    if (sc->a[4]) {
+        long n = guest_read_str(t->as, sc->a[4], data, sizeof data);
+        if (n == -EFAULT) return -EFAULT;
+        data[sizeof data - 1] = 0;
+        datap = data;
+    }
+    return mount(srcp, host_target, typep, sc->a[3], datap) < 0 ? -errno : 0;
 }
 
 static int64_t sys_umount2(struct syscall *sc)
 {
-    if ((int)sc->a[1] & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return -EINVAL;
-    int rc = dir_lookup(sc->t, sc->a[0], false);
-    return rc ? rc : -EPERM;
+    char target[PATH_MAX], host[PATH_MAX];
+    int rc = path_in(sc->t, sc->a[0], target);
+    if (rc) return rc;
+    if (!target[0]) return -ENOENT;
+    if ((rc = host_path(sc->t, target, host))) return rc;
+    return umount2(host, (int)sc->a[1]) < 0 ? -errno : 0;
 }
 
 static int64_t sys_pivot_root(struct syscall *sc) { (void)sc; return -EPERM; }
