@@ -13,6 +13,7 @@
 #include "syscalls/prctl.h"
 #include "syscalls/cred.h"
 #include "scheduler/task.h"
+#include "core/cpu.h"
 #include "core/guest_mem.h"
 #include <errno.h>
 #include <sched.h>
@@ -125,6 +126,11 @@ static int64_t sys_prctl(struct syscall *sc)
         return 0;
     case PR_SET_TIMING: return a2 == PR_TIMING_STATISTICAL ? 0 : -EINVAL;
     case PR_GET_TIMING: return PR_TIMING_STATISTICAL;
+    case PR_SET_TSC:
+        if (a2 != PR_TSC_ENABLE && a2 != PR_TSC_SIGSEGV) return -EINVAL;
+        cpu_set_tsc_sigsegv(t->as, a2 == PR_TSC_SIGSEGV);
+        return 0;
+    case PR_GET_TSC: return put_int(t, a2, cpu_tsc_sigsegv(t->as) ? PR_TSC_SIGSEGV : PR_TSC_ENABLE);
     case PR_GET_SECCOMP: return 0;   /* no filter, not strict */
     case PR_SET_VMA: return 0;       /* names of anonymous mappings: accepted, not shown */
     default: return -EINVAL;
@@ -156,7 +162,7 @@ static const struct flag_name prctl_options[] = {
     { PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS" }, { PR_GET_NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS" },
     { PR_GET_TID_ADDRESS, "PR_GET_TID_ADDRESS" }, { PR_SET_THP_DISABLE, "PR_SET_THP_DISABLE" },
     { PR_GET_THP_DISABLE, "PR_GET_THP_DISABLE" }, { PR_CAP_AMBIENT, "PR_CAP_AMBIENT" },
-    { PR_SET_VMA, "PR_SET_VMA" }, { 0, NULL } };
+    { PR_SET_VMA, "PR_SET_VMA" }, { PR_GET_TSC, "PR_GET_TSC" }, { PR_SET_TSC, "PR_SET_TSC" }, { 0, NULL } };
 
 static void fmt_prctl_option(struct strbuf *sb, struct syscall *sc, int i)
 {
@@ -173,7 +179,8 @@ static void fmt_prctl_arg2(struct strbuf *sb, struct syscall *sc, int i)
     case PR_GET_DUMPABLE: case PR_GET_TIMING: case PR_GET_SECCOMP: case PR_GET_TIMERSLACK:
     case PR_GET_NO_NEW_PRIVS: case PR_GET_THP_DISABLE: case PR_GET_KEEPCAPS: case PR_GET_SECUREBITS:
         break;
-    case PR_GET_PDEATHSIG: case PR_GET_CHILD_SUBREAPER: case PR_GET_TID_ADDRESS: fmt_ptr(sb, sc, i); break;
+    case PR_GET_PDEATHSIG: case PR_GET_CHILD_SUBREAPER: case PR_GET_TID_ADDRESS: case PR_GET_TSC:
+        fmt_ptr(sb, sc, i); break;
     default: sb_printf(sb, "%llu", (unsigned long long)sc->a[i]);
     }
 }

@@ -97,6 +97,19 @@ static void prctl_cases(void)
     T(prctl(PR_SET_THP_DISABLE, 0, 1, 0, 0));
     T(prctl(12345));
     T(prctl(-1));
+    T(prctl(PR_GET_TSC, &v));
+    printf("tsc mode %d\n", v);
+    T(prctl(PR_SET_TSC, 3));
+    pid_t c = fork();
+    if (c == 0) {
+        prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+        unsigned lo, hi;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        _exit(lo == hi ? 5 : 6);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("rdtsc after PR_TSC_SIGSEGV: %s\n", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV ? "SIGSEGV" : "ran");
     int *tidaddr = NULL;
     T(prctl(PR_GET_TID_ADDRESS, &tidaddr));
     printf("tid address set: %d\n", tidaddr != NULL);
