@@ -166,6 +166,7 @@ struct task {
     uint64_t timer_slack_ns, default_timer_slack_ns;
     int sched_policy, sched_priority, nice;
     bool sched_reset_on_fork;
+    uint64_t dl_runtime, dl_deadline, dl_period;   /* SCHED_DEADLINE's, as set */
     uint64_t affinity;
     char clone_note[512];        /* what was wrong with the stack it was created with */              /* execve replaced the program: registers are fresh */
 };

@@ -34,8 +34,9 @@ void task_inherit(struct task *c, const struct task *t)
     /* A child's default slack is its parent's current one. */
     c->timer_slack_ns = c->default_timer_slack_ns = t->timer_slack_ns;
     c->affinity = t->affinity;
-    if (t->sched_reset_on_fork) {
-        c->sched_policy = SCHED_OTHER;
+    if (t->sched_reset_on_fork) {   /* real-time and deadline become fair, negative nice 0 */
+        bool rt = t->sched_policy == SCHED_FIFO || t->sched_policy == SCHED_RR || t->sched_policy == 6;
+        c->sched_policy = rt ? SCHED_OTHER : t->sched_policy;
         c->sched_priority = 0;
         c->nice = t->nice < 0 ? 0 : t->nice;
     } else {

@@ -39,17 +39,37 @@ struct sched_attr_ {
 static uint64_t all_cpus(void) { return GUEST_NCPUS >= 64 ? ~0ULL : (1ULL << GUEST_NCPUS) - 1; }
 static uint64_t affinity_of(const struct task *t) { return t->affinity ? t->affinity : all_cpus(); }
 
-/* The thread a pid argument names: 0 is the caller. */
+/* Init (pid 1) is outside the guest, but it exists for a guest asking about it, as
+ * on Linux: a root task with the default policy, whose attributes only a privileged
+ * caller may change (and changing them changes nothing). */
+static struct process init_proc = { .pid = INIT_PID, .pgid = INIT_PID, .sid = INIT_PID, .cred = { .known = true } };
+static struct task init_task = { .tid = INIT_PID, .proc = &init_proc };
+
+/* The thread a pid argument names: 0 is the caller. A process's leader that has died
+ * is still there until it is reaped (a zombie keeps its attributes). */
 static struct task *target(struct task *t, int pid)
 {
     if (pid == 0) return t;
+    if (pid == INIT_PID) return &init_task;
     struct task *u = task_by_tid(pid);
-    return u && u->state != TASK_DEAD ? u : NULL;
+    if (u) return u;
+    for (int i = 0; i < ntasks; i++) {
+        u = all_tasks[i];
+        if (u->tid == pid && u->proc && u->tid == u->proc->pid && u->proc->zombie && !u->proc->reaped) return u;
+    }
+    return NULL;
 }
 
 static bool may_nice(const struct task *t)
 {
     return guest_cap_effective(t->proc) & (1ULL << CAP_SYS_NICE_);
+}
+
+/* check_same_owner: the caller's euid is the target's uid or euid. */
+static bool same_owner(struct task *t, struct task *u)
+{
+    struct cred *c = cred_of(t->proc), *tc = cred_of(u->proc);
+    return c->euid == tc->euid || c->euid == tc->uid;
 }
 
 static bool valid_policy(int policy)
@@ -60,18 +80,39 @@ static bool valid_policy(int policy)
 
 static bool rt_policy(int policy) { return policy == SCHED_FIFO || policy == SCHED_RR; }
 
-/* __sched_setscheduler's checks and the change. policy -1: keep the policy. */
-static int64_t set_sched(struct task *t, struct task *u, int policy, int prio, bool reset, int nice, bool set_nice)
+/* SCHED_DEADLINE's parameters as __checkparam_dl accepts them: a deadline, a runtime
+ * of at least 1024 ns that fits in it, a period (0: the deadline) not shorter. */
+struct dl_params { uint64_t runtime, deadline, period; };
+static bool dl_ok(const struct dl_params *d)
+{
+    if (!d || d->deadline == 0 || d->runtime < 1024) return false;
+    if ((d->deadline | d->period) & (1ULL << 63)) return false;
+    if (d->period && d->period < d->deadline) return false;
+    return d->runtime <= d->deadline;
+}
+
+/* __sched_setscheduler's checks and the change. policy -1: keep the policy. dl: the
+ * deadline parameters (sched_setattr), NULL for the older calls. */
+static int64_t set_sched(struct task *t, struct task *u, int policy, int prio, bool reset, int nice, bool set_nice,
+                         const struct dl_params *dl)
 {
     if (policy == -1) policy = u->sched_policy;
     if (!valid_policy(policy)) return -EINVAL;
-    if (policy == SCHED_DEADLINE_) return -EINVAL;   /* needs sched_setattr's runtime/deadline */
     if (prio < 0 || prio > 99) return -EINVAL;
     if (rt_policy(policy) != (prio != 0)) return -EINVAL;
+    if (policy == SCHED_DEADLINE_ && !dl_ok(dl)) return -EINVAL;
     if (!may_nice(t)) {
         if (rt_policy(policy) && (!rt_policy(u->sched_policy) || prio > u->sched_priority)) return -EPERM;
+        if (policy == SCHED_DEADLINE_) return -EPERM;
         if (set_nice && nice < u->nice) return -EPERM;
         if (u->sched_reset_on_fork && !reset) return -EPERM;
+        if (!same_owner(t, u)) return -EPERM;
+    }
+    if (u == &init_task) return 0;
+    if (dl && policy == SCHED_DEADLINE_) {
+        u->dl_runtime = dl->runtime;
+        u->dl_deadline = dl->deadline;
+        u->dl_period = dl->period ? dl->period : dl->deadline;
     }
     u->sched_policy = policy;
     u->sched_priority = prio;
@@ -90,7 +131,7 @@ static int64_t sys_sched_setscheduler(struct syscall *sc)
     struct task *u = target(sc->t, pid);
     if (!u) return -ESRCH;
     bool reset = policy & SCHED_RESET_ON_FORK_;
-    return set_sched(sc->t, u, policy & ~SCHED_RESET_ON_FORK_, sp.sched_priority, reset, 0, false);
+    return set_sched(sc->t, u, policy & ~SCHED_RESET_ON_FORK_, sp.sched_priority, reset, 0, false, NULL);
 }
 
 static int64_t sys_sched_setparam(struct syscall *sc)
@@ -101,7 +142,7 @@ static int64_t sys_sched_setparam(struct syscall *sc)
     if (guest_read(sc->t->as, sc->a[1], &sp, sizeof sp)) return -EFAULT;
     struct task *u = target(sc->t, pid);
     if (!u) return -ESRCH;
-    return set_sched(sc->t, u, -1, sp.sched_priority, u->sched_reset_on_fork, 0, false);
+    return set_sched(sc->t, u, -1, sp.sched_priority, u->sched_reset_on_fork, 0, false, NULL);
 }
 
 static int64_t sys_sched_getscheduler(struct syscall *sc)
@@ -155,8 +196,9 @@ static int64_t sys_sched_setattr(struct syscall *sc)
     if (!u) return -ESRCH;
     int nice = a.sched_nice < -20 ? -20 : a.sched_nice > 19 ? 19 : a.sched_nice;
     bool fair = !rt_policy((int)a.sched_policy) && a.sched_policy != SCHED_DEADLINE_;
+    struct dl_params dl = { a.sched_runtime, a.sched_deadline, a.sched_period };
     return set_sched(t, u, (int)a.sched_policy, (int)a.sched_priority, a.sched_flags & SCHED_FLAG_RESET_ON_FORK_,
-                     nice, fair);
+                     nice, fair, &dl);
 }
 
 static int64_t sys_sched_getattr(struct syscall *sc)
@@ -174,7 +216,11 @@ static int64_t sys_sched_getattr(struct syscall *sc)
     a.sched_policy = (uint32_t)u->sched_policy;
     a.sched_flags = u->sched_reset_on_fork ? SCHED_FLAG_RESET_ON_FORK_ : 0;
     if (rt_policy(u->sched_policy)) a.sched_priority = (uint32_t)u->sched_priority;
-    else a.sched_nice = u->nice;
+    else if (u->sched_policy == SCHED_DEADLINE_) {
+        a.sched_runtime = u->dl_runtime;
+        a.sched_deadline = u->dl_deadline;
+        a.sched_period = u->dl_period;
+    } else a.sched_nice = u->nice;
     a.sched_util_max = 1024;   /* SCHED_CAPACITY_SCALE: no clamp */
     return guest_write(t->as, sc->a[1], &a, n) ? -EFAULT : 0;
 }
@@ -227,9 +273,10 @@ static int64_t sys_sched_setaffinity(struct syscall *sc)
     int pid = (int)sc->a[0];
     struct task *u = pid < 0 ? NULL : target(sc->t, pid);
     if (!u) return -ESRCH;
+    if (!may_nice(sc->t) && !same_owner(sc->t, u)) return -EPERM;
     mask &= all_cpus();
     if (!mask) return -EINVAL;
-    u->affinity = mask;
+    if (u != &init_task) u->affinity = mask;
     return 0;
 }
 
@@ -259,11 +306,15 @@ static int for_each_prio_target(struct task *t, int which, int who, int64_t (*fn
     return found;
 }
 
+/* set_one_prio: another user's task needs CAP_SYS_NICE (EPERM), a lower nice value too
+ * (EACCES). */
 static int64_t set_nice_one(struct task *t, struct task *u, void *arg)
 {
     int nice = *(int *)arg;
+    struct cred *c = cred_of(t->proc), *tc = cred_of(u->proc);
+    if (tc->uid != c->euid && tc->euid != c->euid && !may_nice(t)) return -EPERM;
     if (nice < u->nice && !may_nice(t)) return -EACCES;
-    u->nice = nice;
+    if (u != &init_task) u->nice = nice;
     return 0;
 }
 
