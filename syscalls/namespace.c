@@ -116,11 +116,18 @@ static int64_t sys_umount2(struct syscall *sc)
 
 static int64_t sys_pivot_root(struct syscall *sc) { (void)sc; return -EPERM; }
 
-/* chroot looks the directory up and checks search permission before the capability. */
+/* chroot looks the directory up and checks search permission on it (a lookup of "."
+ * inside it, by the host with the guest's ids) before the capability. */
 static int64_t sys_chroot(struct syscall *sc)
 {
     int rc = dir_lookup(sc->t, sc->a[0], true);
-    return rc ? rc : -EPERM;
+    if (rc) return rc;
+    char path[PATH_MAX + 2];
+    if (path_in(sc->t, sc->a[0], path)) return -EFAULT;
+    strcat(path, "/.");
+    struct stat st;
+    if (fstatat(path[0] == '/' ? AT_FDCWD : at_dirfd(sc->t, AT_FDCWD), path, &st, 0) < 0) return -errno;
+    return -EPERM;
 }
 
 /* A descriptor that is open but no namespace (uniemu has no nsfs) is EINVAL. */

@@ -331,6 +331,7 @@ static void refusal_cases(void)
         T(chroot("/"));
         T(chroot("/nonexistent-dir"));
         T(chroot("/etc/passwd"));
+        T(chroot("/root"));
         T(syscall(SYS_pivot_root, "/", "/"));
         T(setns(500, 0));
         T(setns(0, 0));
