@@ -461,7 +461,7 @@ int run_prepare(const char *prog, char *const argv[], char *const envp[], const 
     }
     free(t->proc->exe);
     t->proc->exe = strdup(res.exe);
-    task_set_comm(t, prog);
+    task_set_comm(t, opt->execfn ? opt->execfn : prog);   /* a replay names the recorded program */
     /* Without --aslr the layout is Linux's with ASLR off, and the persona says so, as
      * under `setarch -R` (ADDR_NO_RANDOMIZE). */
     if (!opt->aslr) t->proc->personality = 0x0040000;

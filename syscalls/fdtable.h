@@ -34,6 +34,7 @@ struct open_file {
      * whether its atime/mtime still have to be written to the host file. */
     enum { FT_UNKNOWN, FT_TRACKED, FT_UNTRACKED } ft_state;
     bool ft_dirty;
+    uint8_t ft_atime_mode;   /* 0 unknown, 1 noatime, 2 relatime, 3 strictatime */
     uint64_t ft_dev, ft_ino;
     uint64_t sigfd_mask;
 };

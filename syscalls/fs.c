@@ -354,7 +354,9 @@ static int64_t sys_read(struct syscall *sc)
     if (f->sigfd) return signalfd_read(sc->t, f, sc->a[1], sc->a[2]);
     if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);
     int64_t n = read_into_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
-    return f->internal ? internal_read_result(sc->t, f, n) : n;
+    if (f->internal) return internal_read_result(sc->t, f, n);
+    if (n >= 0) ftimes_read(f);
+    return n;
 }
 
 static int64_t sys_write(struct syscall *sc)
@@ -392,7 +394,9 @@ static int64_t sys_pread64(struct syscall *sc)
     if ((int64_t)sc->a[3] < 0) return -EINVAL;
     struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
     if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);   /* offsets do not matter */
-    return read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    int64_t n = read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    if (n >= 0) ftimes_read(f);
+    return n;
 }
 
 static int64_t sys_pwrite64(struct syscall *sc)
@@ -500,6 +504,7 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
         if ((size_t)n < iov[i].iov_len) break;
     }
     if (writing && total > 0) ftimes_file(f, FT_M | FT_C);
+    if (!writing && !n_err) ftimes_read(f);
     return total ? total : n_err;
 }
 

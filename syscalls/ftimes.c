@@ -24,8 +24,9 @@
  * That write can fail (a file the guest may write but not own): the table still
  * answers, for the rest of the run.
  *
- * Not modelled: atime updates on reads (relatime), mtime updates through shared
- * mappings, and a host process reusing the inode number of a file the guest removed
+ * A read updates the atime of a file whose times are the guest's, as the mount's
+ * noatime/relatime/strictatime says. Not modelled: mtime updates through shared
+ * mappings, O_NOATIME, and a host process reusing the inode number of a file the guest removed
  * while still holding it open. */
 #include "syscalls/ftimes.h"
 #include "syscalls/fdtable.h"
@@ -35,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -140,6 +143,38 @@ void ftimes_file(struct open_file *f, unsigned what)
     }
     apply(e, what);
     if (what & (FT_A | FT_M)) f->ft_dirty = true;
+}
+
+/* A read of a file whose times are the guest's: its atime, as the mount says
+ * (noatime: never; relatime: when it is not newer than mtime or ctime, or a day old;
+ * strictatime: always). Files the guest has not changed keep the host's atime. */
+void ftimes_read(struct open_file *f)
+{
+    if (!f || f->internal || f->ft_state == FT_UNTRACKED) return;
+    if (f->ft_state == FT_UNKNOWN) {
+        struct stat st;
+        if (fstat(f->host_fd, &st) < 0 || !tracked(&st)) { f->ft_state = FT_UNTRACKED; return; }
+        f->ft_state = FT_TRACKED;
+        f->ft_dev = st.st_dev;
+        f->ft_ino = st.st_ino;
+    }
+    struct ftime *e = lookup(f->ft_dev, f->ft_ino);
+    if (!e) return;
+    if (!f->ft_atime_mode) {
+        struct statfs sf;
+        f->ft_atime_mode = fstatfs(f->host_fd, &sf) < 0 ? 2 : (sf.f_flags & ST_NOATIME) ? 1 : (sf.f_flags & ST_RELATIME) ? 2 : 3;
+    }
+    if (f->ft_atime_mode == 1) return;
+    struct timespec now = ftimes_now();
+    if (f->ft_atime_mode == 2) {
+        int64_t a = (int64_t)e->a.tv_sec * 1000000000 + e->a.tv_nsec;
+        int64_t m = (int64_t)e->m.tv_sec * 1000000000 + e->m.tv_nsec;
+        int64_t c = (int64_t)e->c.tv_sec * 1000000000 + e->c.tv_nsec;
+        int64_t n = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+        if (a > m && a > c && n - a < 86400LL * 1000000000) return;
+    }
+    e->a = now;
+    f->ft_dirty = true;
 }
 
 void ftimes_release(struct open_file *f)

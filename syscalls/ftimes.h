@@ -27,6 +27,8 @@ struct timespec ftimes_now(void);
  * file gets them when the open file is released (ftimes_release). */
 void ftimes_file(struct open_file *f, unsigned what);
 void ftimes_release(struct open_file *f);
+/* A read through f: the atime of a file the guest changed, by the mount's rule. */
+void ftimes_read(struct open_file *f);
 /* The same for a host (dirfd, path) (follow: a final symlink is followed), written
  * to the host file at once. */
 void ftimes_path(int dirfd, const char *path, bool follow, unsigned what);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -304,6 +306,31 @@ static void names_cases(void)
     unlink("d/x"); rmdir("d");
 }
 
+/* Inode flags (chattr): an append-only file takes appends only. */
+static void flags_cases(void)
+{
+    printf("-- inode flags\n");
+    put("fl", "abc");
+    int fd = open("fl", O_RDONLY);
+    int flags = -1;
+    long r = ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    show("ioctl(fd, FS_IOC_GETFLAGS, &flags)", r);
+    if (r == 0) {
+        int app = flags | FS_APPEND_FL;
+        T(ioctl(fd, FS_IOC_SETFLAGS, &app));
+        T(open("fl", O_WRONLY));
+        int wfd = open("fl", O_WRONLY | O_APPEND);
+        T(wfd >= 0 ? write(wfd, "d", 1) : -1);
+        if (wfd >= 0) close(wfd);
+        T(unlink("fl"));
+        T(ioctl(fd, FS_IOC_SETFLAGS, &flags));
+        show_file("fl");
+    }
+    T(ioctl(fd, FS_IOC_GETFLAGS, (int *)8));
+    close(fd);
+    unlink("fl");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || chdir(argv[1]) < 0) { perror("chdir"); return 1; }
@@ -313,5 +340,6 @@ int main(int argc, char **argv)
     statx_cases();
     rename_cases();
     names_cases();
+    flags_cases();
     return 0;
 }
