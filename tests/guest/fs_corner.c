@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -329,6 +330,21 @@ static void flags_cases(void)
     T(ioctl(fd, FS_IOC_GETFLAGS, (int *)8));
     close(fd);
     unlink("fl");
+
+    printf("-- mknod\n");
+    T(mknod("cdev", S_IFCHR | 0600, makedev(1, 3)));
+    struct stat st;
+    if (stat("cdev", &st) == 0) printf("char %d rdev %u:%u mode %o\n", S_ISCHR(st.st_mode), major(st.st_rdev), minor(st.st_rdev), st.st_mode & 07777);
+    int nfd = open("cdev", O_WRONLY);
+    T(nfd >= 0 ? write(nfd, "abc", 3) : -1);
+    if (nfd >= 0) close(nfd);
+    T(mknod("cdev", S_IFCHR | 0600, makedev(1, 3)));
+    T(mknod("fifo", S_IFIFO | 0644, 0));
+    T(mknod("dir", S_IFDIR | 0755, 0));
+    T(mknod("bad", 0170000 | 0644, 0));
+    T(mknod("nodir/x", S_IFREG | 0644, 0));
+    unlink("cdev");
+    unlink("fifo");
 }
 
 int main(int argc, char **argv)
