@@ -41,6 +41,7 @@ struct cpu_state {
     uint64_t split_block, split_size;  /* ... inside this block */
     uint64_t last_block, last_size;    /* the block running now (for rdtsc) */
     uint64_t block_stop;     /* a stop asked for by the block hook lands before this block */
+    bool tsc_sigsegv;        /* PR_SET_TSC(PR_TSC_SIGSEGV): rdtsc faults, as with CR4.TSD on Linux */
     uint32_t last_insns;
     /* Tracing */
     int trace_tid;
@@ -1068,7 +1069,7 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
     memset(f, 0, sizeof *f);
     uc_reg_read(uc, UC_X86_REG_RIP, &f->rip);
     uint8_t op[2];
-    if (intno == 13 && uc_mem_read(uc, f->rip, op, 2) == UC_ERR_OK && op[0] == 0x0f && op[1] == 0x31) {
+    if (intno == 13 && !st->tsc_sigsegv && uc_mem_read(uc, f->rip, op, 2) == UC_ERR_OK && op[0] == 0x0f && op[1] == 0x31) {
         /* rdtsc at CPL 3 with CR4.TSD: cpu_run supplies the virtual time stamp. */
         st->pending = PEND_RDTSC;
         uc_emu_stop(uc);
@@ -1530,6 +1531,9 @@ enum stop_reason cpu_run(struct addr_space *as, uint64_t budget, struct fault *f
     det_add_insns(st->icount - before);
     return finish_run(st, as, err, f);
 }
+
+void cpu_set_tsc_sigsegv(struct addr_space *as, bool on) { as->cpu->tsc_sigsegv = on; }
+bool cpu_tsc_sigsegv(struct addr_space *as) { return as->cpu->tsc_sigsegv; }
 
 uint64_t cpu_get(struct addr_space *as, enum greg r)
 {

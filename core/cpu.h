@@ -67,6 +67,10 @@ void cpu_ctx_load(struct addr_space *as, const struct cpu_ctx *c);
 void cpu_ctx_set(struct cpu_ctx *c, enum greg r, uint64_t v);
 uint64_t cpu_ctx_get(const struct cpu_ctx *c, enum greg r);
 /* The x87/SSE state in FXSAVE layout (512 bytes), for signal frames. */
+/* PR_SET_TSC: with on, rdtsc raises SIGSEGV (SI_KERNEL) instead of reading the
+ * virtual clock, as Linux's PR_TSC_SIGSEGV (per address space here). */
+void cpu_set_tsc_sigsegv(struct addr_space *as, bool on);
+bool cpu_tsc_sigsegv(struct addr_space *as);
 void cpu_get_fxsave(struct addr_space *as, uint8_t fx[512]);
 void cpu_set_fxsave(struct addr_space *as, const uint8_t fx[512]);
 /* The x87/SSE state Linux gives a new program and a signal handler. */

@@ -5,8 +5,11 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* Virtual time starts at this wall-clock instant: 2025-01-01T00:00:00Z. */
-#define DET_EPOCH_SEC 1735689600LL
+/* Virtual time starts at this wall-clock instant: 2030-01-01T00:00:00Z. It must lie
+ * after the times of the host files a guest meets (they are host times, exactly):
+ * then every file is older than the guest's now, as on a machine whose clock is right,
+ * and what the guest writes is newer than its sources (syscalls/ftimes.c). */
+#define DET_EPOCH_SEC 1893456000LL
 /* The virtual CPU retires one instruction per nanosecond (1 GHz). */
 #define DET_NS_PER_INSN 1
 

@@ -2,6 +2,7 @@
  * (a syscall, a fault, the end of its budget). System calls run here, outside any
  * Unicorn callback. */
 #include "syscalls/cred.h"
+#include "syscalls/prctl.h"
 #include "scheduler/run.h"
 #include "syscalls/limits.h"
 #include "scheduler/task.h"
@@ -82,13 +83,26 @@ static void process_die(struct process *p, int wait_status)
     p->wait_status = wait_status;
     timers_free(p);
     ipc_process_exit(p);   /* SEM_UNDO */
-    /* Orphans go to init, which reaps them. */
+    /* Orphans go to the nearest child subreaper above (PR_SET_CHILD_SUBREAPER), else to
+     * init, which reaps them; each gets its parent-death signal (PR_SET_PDEATHSIG). */
+    struct process *reaper = prctl_new_reaper(p);
+    for (int i = 0; i < ntasks; i++) {   /* the signal first, to a live thread of each */
+        struct task *ct = all_tasks[i];
+        struct process *c = ct->proc;
+        if (c && c->parent == p && c != p && c->pdeathsig > 0 && !c->zombie && ct->state != TASK_DEAD) {
+            sig_send_simple(ct, c->pdeathsig, SI_USER, p->pid, false);
+            c->pdeathsig = -c->pdeathsig;   /* sent: once per process (made positive below) */
+        }
+    }
     for (int i = 0; i < ntasks; i++) {
         struct process *c = all_tasks[i]->proc;
-        if (c && c->parent == p) {
-            c->parent = NULL;
-            c->ppid = INIT_PID;
-            if (c->zombie) process_reap(c);
+        if (!c || c->parent != p || c == p) continue;
+        if (c->pdeathsig < 0) c->pdeathsig = -c->pdeathsig;
+        c->parent = reaper;
+        c->ppid = reaper ? reaper->pid : INIT_PID;
+        if (c->zombie && !c->reaped) {
+            if (!reaper) process_reap(c);
+            else { if (c->exit_signal) signal_parent(reaper, c); sched_wake_child_waiters(reaper); }
         }
     }
     if (p->vfork_parent) { sched_wake(p->vfork_parent, p->pid); p->vfork_parent = NULL; }
@@ -427,6 +441,7 @@ static int run_all(uint64_t max_insns)
         cpu_trace_task(t->as, t->tid);
         enum stop_reason why = cpu_run(t->as, budget, &f);
         t->proc->cpu_insns += det_insns() - before;
+        t->cpu_insns += det_insns() - before;
         limits_cpu_check(t);
         timeline_run(t->tid, before, det_insns());
         switch (why) {
@@ -490,6 +505,10 @@ int run_prepare(const char *prog, char *const argv[], char *const envp[], const 
     }
     free(t->proc->exe);
     t->proc->exe = strdup(res.exe);
+    task_set_comm(t, opt->execfn ? opt->execfn : prog);   /* a replay names the recorded program */
+    /* Without --aslr the layout is Linux's with ASLR off, and the persona says so, as
+     * under `setarch -R` (ADDR_NO_RANDOMIZE). */
+    if (!opt->aslr) t->proc->personality = 0x0040000;
     uint64_t sp = elf_build_stack(t->as, &res.lp, res.argv, envp, opt->execfn ? opt->execfn : prog);
     strv_free(res.argv);
     if (!sp) {

@@ -39,8 +39,15 @@ struct task *task_new(int tid)
     struct task *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->tid = tid;
+    t->timer_slack_ns = t->default_timer_slack_ns = 50000;   /* Linux's default */
     all_tasks[ntasks++] = t;
     return t;
+}
+
+void task_set_comm(struct task *t, const char *path)
+{
+    const char *b = strrchr(path, '/');
+    snprintf(t->comm, sizeof t->comm, "%s", b ? b + 1 : path);
 }
 
 struct process *process_new(int pid)
@@ -55,6 +62,7 @@ struct process *process_new(int pid)
     struct process *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->pid = p->pgid = p->sid = pid;
+    p->dumpable = 1;
     all_procs[nprocs++] = p;
     nunreaped++;
     return p;
@@ -83,6 +91,7 @@ struct task *task_create_initial(const char *exe)
     if (!t || !fs || !sh) { free(fs); free(sh); return NULL; }
     p->ppid = OUTSIDE_PPID;
     p->exe = strdup(exe);
+    task_set_comm(t, exe);
     p->exit_signal = 17; /* SIGCHLD */
     p->nthreads = 1;
     fs->refs = 1;

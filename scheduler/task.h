@@ -103,6 +103,16 @@ struct process {
     struct cred cred;            /* uids, gids, groups, capabilities (syscalls/cred.c) */
     struct rlimit rlim[RLIM_NLIMITS];   /* resource limits (syscalls/limits.c), once rlim_known */
     bool rlim_known;
+    /* prctl's process state (syscalls/prctl.c): the signal it gets when its parent
+     * dies, whether orphans below it come to it instead of init, no_new_privs,
+     * dumpable (the mm's, here the process's), and personality(2)'s persona. */
+    int pdeathsig;
+    bool child_subreaper;
+    bool no_new_privs;
+    int dumpable;
+    unsigned personality;
+    /* CPU time (retired instructions) of its reaped children and theirs: RUSAGE_CHILDREN. */
+    uint64_t children_insns;
 };
 
 struct task {
@@ -153,6 +163,17 @@ struct task {
     enum { EXIT_NONE, EXIT_THREAD, EXIT_GROUP } exit_pending;  /* exit or exit_group was called */
     int exit_status;
     bool exec_done;
+    /* The thread's name (PR_SET_NAME, /proc/PID/task/TID/comm), its timer slack, and its
+     * scheduling policy, real-time priority, nice value and CPU affinity as set (read
+     * back only: uniemu's scheduler decides who runs). syscalls/prctl.c and
+     * syscalls/sched_policy.c. */
+    char comm[16];
+    uint64_t cpu_insns;          /* instructions this thread retired (RUSAGE_THREAD) */
+    uint64_t timer_slack_ns, default_timer_slack_ns;
+    int sched_policy, sched_priority, nice;
+    bool sched_reset_on_fork;
+    uint64_t dl_runtime, dl_deadline, dl_period;   /* SCHED_DEADLINE's, as set */
+    uint64_t affinity;
     char clone_note[512];        /* what was wrong with the stack it was created with */              /* execve replaced the program: registers are fresh */
 };
 
@@ -164,6 +185,8 @@ extern int ntasks;
 int task_next_pid(void);
 /* A new task record (registered in all_tasks); the caller fills in the parts. */
 struct task *task_new(int tid);
+/* The thread's name from a program path: its last component, 15 bytes at most. */
+void task_set_comm(struct task *t, const char *path);
 struct process *process_new(int pid);
 /* The process is gone for good (reaped, or never waited for). */
 void process_reap(struct process *p);

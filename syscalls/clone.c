@@ -4,6 +4,8 @@
 #include "syscalls/syscall.h"
 #include "syscalls/cred.h"
 #include "syscalls/limits.h"
+#include "syscalls/prctl.h"
+#include "core/det.h"
 #include "syscalls/fdtable.h"
 #include "scheduler/sched.h"
 #include "scheduler/run.h"
@@ -108,6 +110,7 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
         np->exe = strdup(p->exe);
         cred_copy(np, p);   /* a child has its parent's credentials */
         limits_copy(np, p);   /* and its resource limits */
+        process_inherit(np, p);
         if (flags & CLONE_PARENT) { np->parent = p->parent; np->ppid = p->ppid; np->exit_signal = p->exit_signal; }
         else { np->parent = p; np->ppid = p->pid; np->exit_signal = r->exit_signal; }
         p = np;
@@ -138,6 +141,7 @@ static int64_t do_clone(struct task *t, const struct clone_req *r)
     }
     if (flags & CLONE_SETTLS) cpu_ctx_set(c->ctx, R_FS_BASE, r->tls);
     c->sigmask = t->sigmask;
+    task_inherit(c, t);
     if (!(flags & CLONE_VM)) {   /* a fork keeps its rseq registration; a thread has none */
         c->rseq_addr = t->rseq_addr; c->rseq_len = t->rseq_len; c->rseq_sig = t->rseq_sig;
         c->rseq_event = c->rseq_addr != 0;
@@ -227,6 +231,53 @@ static int64_t sys_clone3(struct syscall *sc)
     struct clone_req r = { .flags = flags, .exit_signal = (int)exit_signal, .stack = stack, .stack_size = stack_size,
                            .tls = a[7], .parent_tid = a[3], .child_tid = a[2], .clone3 = true };
     return do_clone(t, &r);
+}
+
+/* ---- unshare ---- */
+
+/* The tables a task may take private copies of (CLONE_FILES, CLONE_FS; CLONE_SYSVSEM,
+ * whose undo list is per process here already). Namespaces are refused as Linux
+ * refuses them a process without CAP_SYS_ADMIN in its user namespace (EPERM), as
+ * clone does: uniemu offers none, and programs fall back. CLONE_THREAD, CLONE_SIGHAND
+ * and CLONE_VM are only possible for a single-threaded process (nothing to unshare). */
+#define CLONE_NEWTIME_ 0x80
+static int64_t sys_unshare(struct syscall *sc)
+{
+    struct task *t = sc->t;
+    uint64_t flags = sc->a[0];
+    uint64_t known = CLONE_THREAD | CLONE_FS | CLONE_NEWNS | CLONE_SIGHAND | CLONE_VM | CLONE_FILES |
+                     CLONE_SYSVSEM | NAMESPACE_FLAGS | CLONE_NEWTIME_;
+    if (flags & ~known) return -EINVAL;
+    if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) {
+        if (t->proc->nthreads > 1) return -EINVAL;
+        if ((flags & CLONE_VM) && t->as->refs > 1) return -EINVAL;
+    }
+    if ((flags & CLONE_NEWNS) && !(flags & CLONE_FS)) flags |= CLONE_FS;
+    if (flags & (NAMESPACE_FLAGS | CLONE_NEWTIME_)) return -EPERM;
+    if ((flags & CLONE_FILES) && t->files->refs > 1) {
+        struct fd_table *n = fdtable_dup(t->files);
+        if (!n) return -ENOMEM;
+        fdtable_put(t->files);
+        t->files = n;
+    }
+    if ((flags & CLONE_FS) && t->fs->refs > 1) {
+        struct fs_info *n = fs_copy(t->fs);
+        if (!n) return -ENOMEM;
+        fs_put(t->fs);
+        t->fs = n;
+    }
+    return 0;
+}
+
+static void fmt_unshare_flags(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name f[] = {
+        { CLONE_VM, "CLONE_VM" }, { CLONE_FS, "CLONE_FS" }, { CLONE_FILES, "CLONE_FILES" },
+        { CLONE_SIGHAND, "CLONE_SIGHAND" }, { CLONE_THREAD, "CLONE_THREAD" }, { CLONE_NEWNS, "CLONE_NEWNS" },
+        { CLONE_SYSVSEM, "CLONE_SYSVSEM" }, { CLONE_NEWCGROUP, "CLONE_NEWCGROUP" }, { CLONE_NEWUTS, "CLONE_NEWUTS" },
+        { CLONE_NEWIPC, "CLONE_NEWIPC" }, { CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWPID, "CLONE_NEWPID" },
+        { CLONE_NEWNET, "CLONE_NEWNET" }, { CLONE_NEWTIME_, "CLONE_NEWTIME" }, { 0, NULL } };
+    sb_flags(sb, sc->a[i], f, "0");
 }
 
 /* ---- execve ---- */
@@ -347,15 +398,59 @@ int exec_resolve_initial(struct task *t, const char *name, char abs[], char load
     return exec_resolve(t, name, abs, load);
 }
 
-static int64_t do_execve(struct task *t, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr)
+/* execveat's (dirfd, path, flags) as execve's terms: the path to resolve (the guest's
+ * own for AT_FDCWD or an absolute path, else the host path of dirfd joined with it) and
+ * the name the new program sees (AT_EXECFN, a script interpreter's argument): Linux
+ * names a program reached through a descriptor "/dev/fd/N[/path]". */
+static int execveat_paths(struct task *t, int dirfd, const char *path, int flags,
+                          char resolve[PATH_MAX], char shown[PATH_MAX])
 {
-    char guest[PATH_MAX], abs[PATH_MAX], load[PATH_MAX];
-    int rc = path_in(t, path_addr, guest);
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
+    if (!path[0] && !(flags & AT_EMPTY_PATH)) return -ENOENT;
+    int hdir = AT_FDCWD;
+    if (path[0] != '/' && dirfd != AT_FDCWD) {
+        hdir = fd_host(t, dirfd);
+        if (hdir < 0) return hdir;
+    }
+    if (flags & AT_SYMLINK_NOFOLLOW) {
+        struct stat st;
+        int base = hdir == AT_FDCWD ? t->fs->cwd_fd : hdir;
+        if (fstatat(base, path, &st, AT_SYMLINK_NOFOLLOW | (path[0] ? 0 : AT_EMPTY_PATH)) == 0 && S_ISLNK(st.st_mode))
+            return -ELOOP;
+    }
+    if (hdir == AT_FDCWD) {
+        snprintf(resolve, PATH_MAX, "%s", path);
+        snprintf(shown, PATH_MAX, "%s", path);
+        return 0;
+    }
+    char link[64], dir[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", hdir);
+    ssize_t n = readlink(link, dir, sizeof dir - 1);
+    if (n < 0) return -errno;
+    dir[n] = 0;
+    if (path[0]) {
+        struct stat st;
+        if (fstat(hdir, &st) == 0 && !S_ISDIR(st.st_mode)) return -ENOTDIR;
+        if (snprintf(resolve, PATH_MAX, "%s/%s", dir, path) >= PATH_MAX) return -ENAMETOOLONG;
+        if (snprintf(shown, PATH_MAX, "/dev/fd/%d/%s", dirfd, path) >= PATH_MAX) return -ENAMETOOLONG;
+    } else {
+        snprintf(resolve, PATH_MAX, "%s", dir);
+        snprintf(shown, PATH_MAX, "/dev/fd/%d", dirfd);
+    }
+    return 0;
+}
+
+static int64_t do_execveat(struct task *t, int dirfd, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr,
+                           int flags)
+{
+    char given[PATH_MAX], name[PATH_MAX], guest[PATH_MAX], abs[PATH_MAX], load[PATH_MAX];
+    int rc = path_in(t, path_addr, given);
     if (rc) return rc;
+    if ((rc = execveat_paths(t, dirfd, given, flags, name, guest))) return rc;
     char **argv = NULL, **envp = NULL;
     if ((rc = strv_in(t, argv_addr, &argv)) || (rc = strv_in(t, envp_addr, &envp))) { strv_free(argv); return rc; }
     struct exec_files files = { exec_resolve, t };
-    if ((rc = exec_resolve(t, guest, abs, load))) goto out;
+    if ((rc = exec_resolve(t, name, abs, load))) goto out;
     struct addr_space *as = as_create();
     if (!as) { rc = -ENOMEM; goto out; }
     /* exec_path checked the guest's right to execute it; the kernel then reads the file
@@ -375,6 +470,10 @@ static int64_t do_execve(struct task *t, uint64_t path_addr, uint64_t argv_addr,
     strv_free(res.argv);
     if (!sp) { as_put(as); rc = -E2BIG; goto out; }
     exec_commit(t, as, sp, res.lp.start, res.exe);
+    /* Reached through a descriptor ("/dev/fd/N..."), the name is the file's own, as
+     * Linux 6.14 on gives it (bprm->fdpath). */
+    task_set_comm(t, strcmp(name, guest) ? res.exe : guest);
+    t->proc->dumpable = 1;
     rc = 0;
 out:
     strv_free(argv);
@@ -382,11 +481,33 @@ out:
     return rc;
 }
 
-static int64_t sys_execve(struct syscall *sc) { return do_execve(sc->t, sc->a[0], sc->a[1], sc->a[2]); }
+static int64_t sys_execve(struct syscall *sc) { return do_execveat(sc->t, AT_FDCWD, sc->a[0], sc->a[1], sc->a[2], 0); }
+static int64_t sys_execveat(struct syscall *sc)
+{
+    return do_execveat(sc->t, (int)sc->a[0], sc->a[1], sc->a[2], sc->a[3], (int)sc->a[4]);
+}
 
 /* ---- wait4 and waitid ---- */
 
 enum { WHO_ANY, WHO_PID, WHO_PGID };
+
+/* What a wait reports of a child's resources: its CPU time (virtual: instructions at
+ * one per nanosecond), its own and its waited-for children's, as user time. */
+static void child_rusage(const struct process *c, struct rusage *ru)
+{
+    memset(ru, 0, sizeof *ru);
+    uint64_t us = (c->cpu_insns + c->children_insns) * DET_NS_PER_INSN / 1000;
+    ru->ru_utime.tv_sec = (time_t)(us / 1000000);
+    ru->ru_utime.tv_usec = (suseconds_t)(us % 1000000);
+}
+
+/* A zombie waited for: its times join its parent's children's (RUSAGE_CHILDREN, times'
+ * tms_cutime), then it is gone. */
+static void reap_waited(struct process *waiter, struct process *c)
+{
+    waiter->children_insns += c->cpu_insns + c->children_insns;
+    process_reap(c);
+}
 
 /* The child that a wait would report: a zombie if there is one. *any says whether the
  * caller has children that match at all (else ECHILD). */
@@ -431,10 +552,10 @@ static int64_t sys_wait4(struct syscall *sc)
     if (sc->a[1] && guest_write(t->as, sc->a[1], &status, 4)) return -EFAULT;
     if (sc->a[3]) {
         struct rusage ru;
-        memset(&ru, 0, sizeof ru);
+        child_rusage(c, &ru);
         if (guest_write(t->as, sc->a[3], &ru, sizeof ru)) return -EFAULT;
     }
-    if (c->zombie) process_reap(c);
+    if (c->zombie) reap_waited(t->proc, c);
     else c->stop_report = 0;
     return c->pid;
 }
@@ -463,6 +584,9 @@ static int64_t sys_waitid(struct syscall *sc)
     case P_ALL: who = WHO_ANY; break;
     case P_PID: if (id <= 0) return -EINVAL; who = WHO_PID; break;
     case P_PGID: if (id < 0) return -EINVAL; who = WHO_PGID; if (!id) id = t->proc->pgid; break;
+    case 3:   /* P_PIDFD: uniemu makes no pidfds, and Linux says EBADF for a descriptor
+               * that is not one */
+        return -EBADF;
     default: return -EINVAL;
     }
     bool any;
@@ -487,11 +611,11 @@ static int64_t sys_waitid(struct syscall *sc)
     if (sc->a[2] && guest_write(t->as, sc->a[2], &si, sizeof si)) return -EFAULT;
     if (sc->a[4]) {
         struct rusage ru;
-        memset(&ru, 0, sizeof ru);
+        child_rusage(c, &ru);
         if (guest_write(t->as, sc->a[4], &ru, sizeof ru)) return -EFAULT;
     }
     if (!(options & WNOWAIT)) {
-        if (c->zombie) process_reap(c);
+        if (c->zombie) reap_waited(t->proc, c);
         else c->stop_report = 0;
     }
     return 0;
@@ -598,11 +722,13 @@ static void fmt_siginfo_out(struct strbuf *sb, struct syscall *sc, int i)
 static void fmt_nothing(struct strbuf *sb, struct syscall *sc, int i) { (void)sb; (void)sc; (void)i; }
 
 const struct syscall_def clone_syscalls[] = {
+    { SYS_unshare, "unshare", sys_unshare, 1, { IN(fmt_unshare_flags) }, NULL },
     { SYS_clone, "clone", sys_clone, 5, { IN(fmt_clone_legacy), IN(fmt_nothing), IN(fmt_nothing), IN(fmt_nothing), IN(fmt_nothing) }, NULL },
     { SYS_clone3, "clone3", sys_clone3, 2, { IN(fmt_clone_args), IN(fmt_uint) }, NULL },
     { SYS_fork, "fork", sys_fork, 0, { { 0 } }, NULL },
     { SYS_vfork, "vfork", sys_vfork, 0, { { 0 } }, NULL },
     { SYS_execve, "execve", sys_execve, 3, { IN(fmt_path), IN(fmt_strarray), IN(fmt_envp) }, NULL },
+    { SYS_execveat, "execveat", sys_execveat, 5, { IN(fmt_dirfd), IN(fmt_path), IN(fmt_strarray), IN(fmt_envp), IN(fmt_at_flags) }, NULL },
     { SYS_wait4, "wait4", sys_wait4, 4, { IN(fmt_int), OUT(fmt_wait_status), IN(fmt_wait_options), IN(fmt_ptr) }, NULL },
     { SYS_waitid, "waitid", sys_waitid, 5, { IN(fmt_idtype), IN(fmt_int), OUT(fmt_siginfo_out), IN(fmt_wait_options), IN(fmt_ptr) }, NULL },
     { 0, NULL, NULL, 0, { { 0 } }, NULL },

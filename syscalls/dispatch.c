@@ -20,7 +20,8 @@ void syscalls_init(void)
 {
     const struct syscall_def *families[] = { fs_syscalls, fs_stat_syscalls, mm_syscalls,
         process_syscalls, time_syscalls, signal_syscalls, poll_syscalls, clone_syscalls, futex_syscalls,
-        pipe_syscalls, timer_syscalls, cred_syscalls, locks_syscalls, ipc_syscalls, rseq_syscalls, socket_syscalls };
+        pipe_syscalls, timer_syscalls, cred_syscalls, locks_syscalls, ipc_syscalls, rseq_syscalls, socket_syscalls,
+        prctl_syscalls, sched_policy_syscalls, namespace_syscalls };
     for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
         for (const struct syscall_def *d = families[f]; d->name; d++)
             if (d->nr >= 0 && d->nr < MAX_SYSCALL) table[d->nr] = d;

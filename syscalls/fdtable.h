@@ -29,6 +29,13 @@ struct open_file {
     /* A socket (so far only socketpair's AF_UNIX ends, internal like a pipe). */
     bool sock;
     uint64_t ino;        /* internal files: the inode number the guest sees */
+    /* File times (syscalls/ftimes.c): whether the file's times are the guest's to keep
+     * (a file or directory; not a host terminal or pipe), its host identity, and
+     * whether its atime/mtime still have to be written to the host file. */
+    enum { FT_UNKNOWN, FT_TRACKED, FT_UNTRACKED } ft_state;
+    bool ft_dirty;
+    uint8_t ft_atime_mode;   /* 0 unknown, 1 noatime, 2 relatime, 3 strictatime */
+    uint64_t ft_dev, ft_ino;
     uint64_t sigfd_mask;
 };
 
@@ -75,6 +82,9 @@ int proc_host_path(struct task *t, const char *guest, char *out, size_t n);
  * the kernel's errors), recorded or replayed: its real path (abs) and the host file to
  * read (load). 0 or -errno. (syscalls/clone.c) */
 int exec_resolve_initial(struct task *t, const char *name, char abs[], char load[]);
+/* An ioctl of a host block device or of /dev/loop-control, passed to the host with
+ * its arguments (syscalls/blockdev.c); *handled false for any other. */
+int64_t blockdev_ioctl(struct task *t, int hfd, unsigned long req, uint64_t arg, bool *handled);
 /* read() on a signalfd (syscalls/signal.c). */
 int64_t signalfd_read(struct task *t, struct open_file *f, uint64_t buf, uint64_t count);
 /* For a pipe, eventfd or epoll of the guest: the inode number, device and times it sees

@@ -4,6 +4,7 @@
 #include "syscalls/limits.h"
 #include "syscalls/locks.h"
 #include "syscalls/procfs.h"
+#include "syscalls/ftimes.h"
 #include "scheduler/sched.h"
 #include "scheduler/signals.h"
 #include "scheduler/task.h"
@@ -48,6 +49,7 @@ void file_put(struct open_file *f)
     locks_file_released(f);   /* its OFD and flock locks */
     /* A pipe end closing means EOF or EPIPE for whoever waits on the other end. */
     if (f->internal) sched_wake_io();
+    ftimes_release(f);
     close(f->host_fd);
     free(f->path);
     free(f);
@@ -147,6 +149,17 @@ bool path_is_proc_exe(struct task *t, const char *path)
 
 /* A /proc path is answered by the guest's /proc model (syscalls/procfs.c), whether it is
  * written as one, reached relative to a /proc directory, or through a symlink. */
+static int64_t install_opened(struct task *t, struct open_file *f, int hd, int flags)
+{
+    struct stat st;
+    if (fstat(hd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+        (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
+        f->random_dev = true;
+    int fd = fd_install(t, f, flags & O_CLOEXEC, 0);
+    file_put(f);
+    return fd;
+}
+
 static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int flags, unsigned mode)
 {
     struct task *t = sc->t;
@@ -176,18 +189,22 @@ static int64_t do_openat(struct syscall *sc, int dirfd, uint64_t path_addr, int 
     } else {
         int64_t lr = locks_break_lease(t, hdir, path, flags);   /* may wait for a lease holder */
         if (lr) return lr;
+        /* Whether the open makes the file decides its times and its directory's. */
+        struct stat before;
+        bool creating = (flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE &&
+                        fstatat(hdir, path, &before, (flags & O_EXCL) ? AT_SYMLINK_NOFOLLOW : 0) < 0;
         hd = openat(hdir, path, flags | O_CLOEXEC, mode);
         if (hd < 0) return -errno;
+        struct open_file *nf = file_new(hd, path);
+        if (!nf) { close(hd); return -ENOMEM; }
+        if (creating || (flags & O_TMPFILE) == O_TMPFILE) ftimes_file(nf, FT_NEW);
+        else if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) ftimes_file(nf, FT_M | FT_C);
+        if (creating) ftimes_parent(hdir, path);
+        return install_opened(t, nf, hd, flags);
     }
     struct open_file *f = file_new(hd, path);
     if (!f) { close(hd); return -ENOMEM; }
-    struct stat st;
-    if (fstat(hd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
-        (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
-        f->random_dev = true;
-    int fd = fd_install(t, f, flags & O_CLOEXEC, 0);
-    file_put(f);
-    return fd;
+    return install_opened(t, f, hd, flags);
 }
 
 static int64_t sys_open(struct syscall *sc) { return do_openat(sc, AT_FDCWD, sc->a[0], (int)sc->a[1], (unsigned)sc->a[2]); }
@@ -339,7 +356,9 @@ static int64_t sys_read(struct syscall *sc)
     if (f->sigfd) return signalfd_read(sc->t, f, sc->a[1], sc->a[2]);
     if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);
     int64_t n = read_into_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
-    return f->internal ? internal_read_result(sc->t, f, n) : n;
+    if (f->internal) return internal_read_result(sc->t, f, n);
+    if (n >= 0) ftimes_read(f);
+    return n;
 }
 
 static int64_t sys_write(struct syscall *sc)
@@ -366,6 +385,7 @@ static int64_t sys_write(struct syscall *sc)
     }
     n = write_from_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
     if (n == -EPIPE) sig_send_simple(sc->t, SIGPIPE, SI_USER, sc->t->proc->pid, true);
+    if (n > 0) ftimes_file(f, FT_M | FT_C);
     return n;
 }
 
@@ -376,7 +396,9 @@ static int64_t sys_pread64(struct syscall *sc)
     if ((int64_t)sc->a[3] < 0) return -EINVAL;
     struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
     if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);   /* offsets do not matter */
-    return read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    int64_t n = read_into_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    if (n >= 0) ftimes_read(f);
+    return n;
 }
 
 static int64_t sys_pwrite64(struct syscall *sc)
@@ -394,7 +416,9 @@ static int64_t sys_pwrite64(struct syscall *sc)
         free(data);
         return err;
     }
-    return write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    int64_t n = write_from_guest(sc->t, hfd, sc->a[1], sc->a[2], (int64_t)sc->a[3]);
+    if (n > 0) ftimes_file(fd_get(sc->t, (int)sc->a[0]), FT_M | FT_C);
+    return n;
 }
 
 /* readv and writev on a pipe or eventfd: through one host buffer, so that blocking
@@ -467,20 +491,23 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
         free(data);
         return n;
     }
-    int64_t total = 0;
+    int64_t total = 0, n_err = 0;
     for (uint64_t i = 0; i < iovcnt; i++) {
         if (iov[i].iov_len == 0) continue;
         int64_t pos = off >= 0 ? off + total : -1;
         int64_t n = writing ? write_from_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos)
                             : read_into_guest(t, hfd, (uint64_t)iov[i].iov_base, iov[i].iov_len, pos);
         if (n < 0) {
+            n_err = n;
             if (n == -EPIPE && writing && !total) sig_send_simple(t, SIGPIPE, SI_USER, t->proc->pid, true);
-            return total ? total : n;
+            break;
         }
         total += n;
         if ((size_t)n < iov[i].iov_len) break;
     }
-    return total;
+    if (writing && total > 0) ftimes_file(f, FT_M | FT_C);
+    if (!writing && !n_err) ftimes_read(f);
+    return total ? total : n_err;
 }
 
 static int64_t sys_readv(struct syscall *sc) { return do_iov(sc, false, -1); }
@@ -509,6 +536,7 @@ static int64_t sys_sendfile(struct syscall *sc)
     procfs_before_read(t, in, sc->a[2] ? off : -1);
     ssize_t n = sendfile(out, in, sc->a[2] ? &off : NULL, count);
     if (n < 0) return -errno;
+    if (n > 0) ftimes_file(fd_get(t, (int)sc->a[0]), FT_M | FT_C);
     if (sc->a[2] && guest_write(t->as, sc->a[2], &off, sizeof off)) return -EFAULT;
     return n;
 }
@@ -523,6 +551,7 @@ static int64_t sys_copy_file_range(struct syscall *sc)
     if (sc->a[3] && guest_read(t->as, sc->a[3], &offout, 8)) return -EFAULT;
     ssize_t n = copy_file_range(in, sc->a[1] ? &offin : NULL, out, sc->a[3] ? &offout : NULL, sc->a[4], (unsigned)sc->a[5]);
     if (n < 0) return -errno;
+    if (n > 0) ftimes_file(fd_get(t, (int)sc->a[2]), FT_M | FT_C);
     if (sc->a[1]) guest_write(t->as, sc->a[1], &offin, 8);
     if (sc->a[3]) guest_write(t->as, sc->a[3], &offout, 8);
     return n;
@@ -548,7 +577,22 @@ static int64_t sys_ftruncate(struct syscall *sc)
 {
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
-    return ftruncate(hfd, (off_t)sc->a[1]) < 0 ? -errno : 0;
+    if (ftruncate(hfd, (off_t)sc->a[1]) < 0) return -errno;
+    ftimes_file(fd_get(sc->t, (int)sc->a[0]), FT_M | FT_C);
+    return 0;
+}
+
+/* The host kernel checks what Linux checks, in its order (EINVAL for offset and length,
+ * EOPNOTSUPP for modes, EBADF for a descriptor not open for writing, ESPIPE for a pipe,
+ * EISDIR, ENODEV, EFBIG, then what the file system supports): guest files are host
+ * files, and uniemu's pipes, eventfds and socketpairs are host ones too. */
+static int64_t sys_fallocate(struct syscall *sc)
+{
+    struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
+    if (!f) return -EBADF;
+    if (fallocate(f->host_fd, (int)sc->a[1], (off_t)sc->a[2], (off_t)sc->a[3]) < 0) return -errno;
+    ftimes_file(f, FT_M | FT_C);
+    return 0;
 }
 
 static int64_t sys_fsync(struct syscall *sc)
@@ -574,6 +618,15 @@ static void fmt_fadvice(struct strbuf *sb, struct syscall *sc, int i)
     else sb_printf(sb, "%d", v);
 }
 
+static void fmt_falloc_mode(struct strbuf *sb, struct syscall *sc, int i)
+{
+    static const struct flag_name modes[] = {
+        { 0x01, "FALLOC_FL_KEEP_SIZE" }, { 0x02, "FALLOC_FL_PUNCH_HOLE" }, { 0x04, "FALLOC_FL_NO_HIDE_STALE" },
+        { 0x08, "FALLOC_FL_COLLAPSE_RANGE" }, { 0x10, "FALLOC_FL_ZERO_RANGE" }, { 0x20, "FALLOC_FL_INSERT_RANGE" },
+        { 0x40, "FALLOC_FL_UNSHARE_RANGE" }, { 0x80, "FALLOC_FL_WRITE_ZEROES" }, { 0, NULL } };
+    sb_flags(sb, (uint32_t)sc->a[i], modes, "0");
+}
+
 static int64_t sys_fadvise64(struct syscall *sc)
 {
     return fd_host(sc->t, (int)sc->a[0]) < 0 ? -EBADF : 0;
@@ -585,7 +638,7 @@ static int64_t sys_ioctl(struct syscall *sc)
     struct task *t = sc->t;
     int hfd = fd_host(t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
-    unsigned long req = sc->a[1];
+    unsigned long req = (uint32_t)sc->a[1];   /* the kernel takes an unsigned int (musl passes an int) */
     union { struct winsize ws; struct termios tio; int i; char raw[64]; } u;
     size_t in = 0, out = 0;
     switch (req) {
@@ -597,7 +650,12 @@ static int64_t sys_ioctl(struct syscall *sc)
     case FIONBIO: case TIOCSPGRP: in = sizeof(int); break;
     case FIOCLEX: t->files->fd[(int)sc->a[0]].cloexec = true; return 0;
     case FIONCLEX: t->files->fd[(int)sc->a[0]].cloexec = false; return 0;
-    default: return -ENOTTY;
+    default: {
+        /* The host's block and loop devices take their own ioctls (syscalls/blockdev.c). */
+        bool handled;
+        int64_t r = blockdev_ioctl(t, hfd, req, sc->a[2], &handled);
+        return handled ? r : -ENOTTY;
+    }
     }
     memset(&u, 0, sizeof u);
     if (in && guest_read(t->as, sc->a[2], &u, in)) return -EFAULT;
@@ -751,6 +809,7 @@ const struct syscall_def fs_syscalls[] = {
     { SYS_copy_file_range, "copy_file_range", sys_copy_file_range, 6, { IN(fmt_fd), IN(fmt_ptr), IN(fmt_fd), IN(fmt_ptr), IN(fmt_uint), IN(fmt_uint) }, NULL },
     { SYS_getdents64, "getdents64", sys_getdents64, 3, { IN(fmt_fd), IN(fmt_ptr), IN(fmt_uint) }, NULL },
     { SYS_ftruncate, "ftruncate", sys_ftruncate, 2, { IN(fmt_fd), IN(fmt_int) }, NULL },
+    { SYS_fallocate, "fallocate", sys_fallocate, 4, { IN(fmt_fd), IN(fmt_falloc_mode), IN(fmt_int), IN(fmt_int) }, NULL },
     { SYS_fsync, "fsync", sys_fsync, 1, { IN(fmt_fd) }, NULL },
     { SYS_fdatasync, "fdatasync", sys_fdatasync, 1, { IN(fmt_fd) }, NULL },
     { SYS_fadvise64, "fadvise64", sys_fadvise64, 4, { IN(fmt_fd), IN(fmt_int), IN(fmt_int), IN(fmt_fadvice) }, NULL },

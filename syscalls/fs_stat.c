@@ -18,6 +18,7 @@
 #include "syscalls/locks.h"
 #include "syscalls/fdtable.h"
 #include "syscalls/procfs.h"
+#include "syscalls/ftimes.h"
 #include "scheduler/task.h"
 #include "core/guest_mem.h"
 #include <errno.h>
@@ -152,6 +153,7 @@ static int64_t do_fstatat(struct syscall *sc, int dirfd, uint64_t path, uint64_t
     if (rc) return rc;
     struct stat st;
     if (syscall(SYS_newfstatat, hp.dirfd, hp.path, &st, flags) < 0) return -errno;
+    ftimes_fix_stat(&st);
     if (!hp.path[0] && dirfd >= 0) {
         internal_stat_fix(fd_get(t, dirfd), &st);
         struct proc_file *pf = procfs_file(hp.dirfd);
@@ -172,6 +174,7 @@ static int64_t sys_fstat(struct syscall *sc)
     if (hfd < 0) return hfd;
     struct stat st;
     if (fstat(hfd, &st) < 0) return -errno;
+    ftimes_fix_stat(&st);
     internal_stat_fix(fd_get(sc->t, (int)sc->a[0]), &st);
     struct proc_file *pf = procfs_file(hfd);
     if (pf) procfs_fstat_fix(pf, &st);
@@ -188,6 +191,7 @@ static int64_t sys_statx(struct syscall *sc)
     if (rc) return rc;
     struct statx stx;
     if (syscall(SYS_statx, hp.dirfd, hp.path, flags, (unsigned)sc->a[3], &stx) < 0) return -errno;
+    ftimes_fix_statx(&stx);
     if (!hp.path[0] && (int)sc->a[0] >= 0) internal_statx_fix(fd_get(t, (int)sc->a[0]), &stx);
     return guest_write(t->as, sc->a[4], &stx, sizeof stx) ? -EFAULT : 0;
 }
@@ -311,57 +315,57 @@ static int64_t sys_umask(struct syscall *sc)
 
 /* ---- making and removing names ---- */
 
+/* A new inode under hp's name: its times are now, and its directory's mtime/ctime. */
+static void made_name(const struct hpath *hp)
+{
+    ftimes_path(hp->dirfd, hp->path, false, FT_NEW);
+    ftimes_parent(hp->dirfd, hp->path);
+}
+
+/* The host's lstat of a name about to go (unlink, rmdir, rename over it); false when
+ * there is none. */
+static bool victim_stat(const struct hpath *hp, struct stat *st)
+{
+    return syscall(SYS_newfstatat, hp->dirfd, hp->path, st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 static int64_t do_mkdirat(struct syscall *sc, int dirfd, uint64_t path, uint64_t mode)
 {
     struct hpath hp;
     int rc = hpath_get(sc->t, dirfd, path, 0, RAW, &hp);
     if (rc) return rc;
     unsigned m = (uint16_t)mode & ~sc->t->fs->umask;
-    return host_ret(syscall(SYS_mkdirat, hp.dirfd, hp.path, m));
+    if (syscall(SYS_mkdirat, hp.dirfd, hp.path, m) < 0) return -errno;
+    made_name(&hp);
+    return 0;
 }
 
 static int64_t sys_mkdir(struct syscall *sc) { return do_mkdirat(sc, AT_FDCWD, sc->a[0], sc->a[1]); }
 static int64_t sys_mkdirat(struct syscall *sc) { return do_mkdirat(sc, (int)sc->a[0], sc->a[1], sc->a[2]); }
 
-/* The errors Linux finds before refusing to make a device node: the name exists
- * (EEXIST), or a directory on the way does not (ENOENT, ENOTDIR, EACCES...). */
-static int64_t mknod_refused(struct hpath *hp)
-{
-    struct stat st;
-    if (syscall(SYS_newfstatat, hp->dirfd, hp->path, &st, AT_SYMLINK_NOFOLLOW) == 0) return -EEXIST;
-    if (errno != ENOENT) return -errno;
-    char parent[PATH_MAX];
-    snprintf(parent, sizeof parent, "%s", hp->path);
-    char *slash = strrchr(parent, '/');
-    if (!slash) return -EPERM;                 /* in the directory dirfd names */
-    slash[1] = 0;
-    if (syscall(SYS_newfstatat, hp->dirfd, parent, &st, 0) < 0) return -errno;
-    return S_ISDIR(st.st_mode) ? -EPERM : -ENOTDIR;
-}
-
-/* Regular files and FIFOs only: device nodes (and sockets) would be host objects the
- * guest has no business creating, so they answer EPERM as for an unprivileged user. */
-static int64_t do_mknodat(struct syscall *sc, int dirfd, uint64_t path, uint64_t mode_arg)
+/* Files, FIFOs, sockets and device nodes, made by the host with the guest's
+ * credentials: a guest with CAP_MKNOD (root) makes a device node as root does (LTP's
+ * statx01 reads one's stx_rdev), one without gets the kernel's EPERM, as with mount. */
+static int64_t do_mknodat(struct syscall *sc, int dirfd, uint64_t path, uint64_t mode_arg, uint64_t dev)
 {
     unsigned mode = (uint16_t)mode_arg;      /* umode_t */
-    bool refuse = false;
     switch (mode & S_IFMT) {
     case 0: mode |= S_IFREG; break;
-    case S_IFREG: case S_IFIFO: break;
+    case S_IFREG: case S_IFIFO: case S_IFCHR: case S_IFBLK: case S_IFSOCK: break;
     case S_IFDIR: return -EPERM;
-    case S_IFCHR: case S_IFBLK: case S_IFSOCK: refuse = true; break;
     default: return -EINVAL;
     }
     struct hpath hp;
     int rc = hpath_get(sc->t, dirfd, path, 0, RAW, &hp);
     if (rc) return rc;
-    if (refuse) return mknod_refused(&hp);
     mode = (mode & S_IFMT) | (mode & 07777 & ~sc->t->fs->umask);
-    return host_ret(syscall(SYS_mknodat, hp.dirfd, hp.path, mode, 0));
+    if (syscall(SYS_mknodat, hp.dirfd, hp.path, mode, (unsigned)dev) < 0) return -errno;
+    made_name(&hp);
+    return 0;
 }
 
-static int64_t sys_mknod(struct syscall *sc) { return do_mknodat(sc, AT_FDCWD, sc->a[0], sc->a[1]); }
-static int64_t sys_mknodat(struct syscall *sc) { return do_mknodat(sc, (int)sc->a[0], sc->a[1], sc->a[2]); }
+static int64_t sys_mknod(struct syscall *sc) { return do_mknodat(sc, AT_FDCWD, sc->a[0], sc->a[1], sc->a[2]); }
+static int64_t sys_mknodat(struct syscall *sc) { return do_mknodat(sc, (int)sc->a[0], sc->a[1], sc->a[2], sc->a[3]); }
 
 static int64_t do_unlinkat(struct syscall *sc, int dirfd, uint64_t path, int flags)
 {
@@ -369,7 +373,12 @@ static int64_t do_unlinkat(struct syscall *sc, int dirfd, uint64_t path, int fla
     struct hpath hp;
     int rc = hpath_get(sc->t, dirfd, path, 0, RAW, &hp);
     if (rc) return rc;
-    return host_ret(syscall(SYS_unlinkat, hp.dirfd, hp.path, flags));
+    struct stat victim;
+    bool had = victim_stat(&hp, &victim);
+    if (syscall(SYS_unlinkat, hp.dirfd, hp.path, flags) < 0) return -errno;
+    if (had) ftimes_unlinked(&victim);
+    ftimes_parent(hp.dirfd, hp.path);
+    return 0;
 }
 
 static int64_t sys_unlink(struct syscall *sc) { return do_unlinkat(sc, AT_FDCWD, sc->a[0], 0); }
@@ -385,7 +394,18 @@ static int64_t do_renameat2(struct syscall *sc, int olddir, uint64_t oldp, int n
     if (rc) return rc;
     rc = hpath_get(sc->t, newdir, newp, 0, RAW, &to);
     if (rc) return rc;
-    return host_ret(syscall(SYS_renameat2, from.dirfd, from.path, to.dirfd, to.path, flags));
+    struct stat victim;
+    bool had = !(flags & RENAME_EXCHANGE) && victim_stat(&to, &victim);
+    if (syscall(SYS_renameat2, from.dirfd, from.path, to.dirfd, to.path, flags) < 0) return -errno;
+    struct stat moved;
+    if (had && !(victim_stat(&to, &moved) && moved.st_ino == victim.st_ino && moved.st_dev == victim.st_dev))
+        ftimes_unlinked(&victim);   /* not a rename onto another name of itself */
+    /* The moved inode's ctime (both, for an exchange), then both directories. */
+    ftimes_path(to.dirfd, to.path, false, FT_C);
+    if (flags & RENAME_EXCHANGE) ftimes_path(from.dirfd, from.path, false, FT_C);
+    ftimes_parent(from.dirfd, from.path);
+    ftimes_parent(to.dirfd, to.path);
+    return 0;
 }
 
 static int64_t sys_rename(struct syscall *sc) { return do_renameat2(sc, AT_FDCWD, sc->a[0], AT_FDCWD, sc->a[1], 0); }
@@ -403,7 +423,10 @@ static int64_t do_linkat(struct syscall *sc, int olddir, uint64_t oldp, int newd
     if (rc) return rc;
     rc = hpath_get(sc->t, newdir, newp, 0, RAW, &to);
     if (rc) return rc;
-    return host_ret(syscall(SYS_linkat, from.dirfd, from.path, to.dirfd, to.path, flags));
+    if (syscall(SYS_linkat, from.dirfd, from.path, to.dirfd, to.path, flags) < 0) return -errno;
+    ftimes_path(to.dirfd, to.path, false, FT_C);
+    ftimes_parent(to.dirfd, to.path);
+    return 0;
 }
 
 static int64_t sys_link(struct syscall *sc) { return do_linkat(sc, AT_FDCWD, sc->a[0], AT_FDCWD, sc->a[1], 0); }
@@ -418,7 +441,9 @@ static int64_t do_symlinkat(struct syscall *sc, uint64_t target_p, int newdir, u
     struct hpath to;
     rc = hpath_get(sc->t, newdir, newp, 0, RAW, &to);
     if (rc) return rc;
-    return host_ret(syscall(SYS_symlinkat, target, to.dirfd, to.path));
+    if (syscall(SYS_symlinkat, target, to.dirfd, to.path) < 0) return -errno;
+    made_name(&to);
+    return 0;
 }
 
 static int64_t sys_symlink(struct syscall *sc) { return do_symlinkat(sc, sc->a[0], AT_FDCWD, sc->a[1]); }
@@ -433,8 +458,11 @@ static int64_t do_fchmodat(struct syscall *sc, int dirfd, uint64_t path, uint64_
     int rc = hpath_get(sc->t, dirfd, path, PATH_MODIFY | ((flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0),
                        follow_unless(flags, AT_SYMLINK_NOFOLLOW), &hp);
     if (rc) return rc;
-    if (has_flags) return host_ret(syscall(SYS_fchmodat2, hp.dirfd, hp.path, (unsigned)(uint16_t)mode, flags));
-    return host_ret(syscall(SYS_fchmodat, hp.dirfd, hp.path, (unsigned)(uint16_t)mode));
+    long r = has_flags ? syscall(SYS_fchmodat2, hp.dirfd, hp.path, (unsigned)(uint16_t)mode, flags)
+                       : syscall(SYS_fchmodat, hp.dirfd, hp.path, (unsigned)(uint16_t)mode);
+    if (r < 0) return -errno;
+    ftimes_path(hp.dirfd, hp.path, !(flags & AT_SYMLINK_NOFOLLOW), FT_C);
+    return 0;
 }
 
 static int64_t sys_chmod(struct syscall *sc) { return do_fchmodat(sc, AT_FDCWD, sc->a[0], sc->a[1], 0, false); }
@@ -445,7 +473,9 @@ static int64_t sys_fchmod(struct syscall *sc)
 {
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
-    return host_ret(syscall(SYS_fchmod, hfd, (unsigned)(uint16_t)sc->a[1]));
+    if (syscall(SYS_fchmod, hfd, (unsigned)(uint16_t)sc->a[1]) < 0) return -errno;
+    ftimes_file(fd_get(sc->t, (int)sc->a[0]), FT_C);
+    return 0;
 }
 
 static int64_t do_fchownat(struct syscall *sc, int dirfd, uint64_t path, uint64_t uid, uint64_t gid, int flags)
@@ -455,7 +485,9 @@ static int64_t do_fchownat(struct syscall *sc, int dirfd, uint64_t path, uint64_
     int rc = hpath_get(sc->t, dirfd, path, PATH_MODIFY | ((flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0),
                        follow_unless(flags, AT_SYMLINK_NOFOLLOW), &hp);
     if (rc) return rc;
-    return host_ret(syscall(SYS_fchownat, hp.dirfd, hp.path, (unsigned)uid, (unsigned)gid, flags));
+    if (syscall(SYS_fchownat, hp.dirfd, hp.path, (unsigned)uid, (unsigned)gid, flags) < 0) return -errno;
+    ftimes_path(hp.dirfd, hp.path, !(flags & AT_SYMLINK_NOFOLLOW), FT_C);
+    return 0;
 }
 
 static int64_t sys_chown(struct syscall *sc) { return do_fchownat(sc, AT_FDCWD, sc->a[0], sc->a[1], sc->a[2], 0); }
@@ -466,7 +498,9 @@ static int64_t sys_fchown(struct syscall *sc)
 {
     int hfd = fd_host(sc->t, (int)sc->a[0]);
     if (hfd < 0) return hfd;
-    return host_ret(syscall(SYS_fchown, hfd, (unsigned)sc->a[1], (unsigned)sc->a[2]));
+    if (syscall(SYS_fchown, hfd, (unsigned)sc->a[1], (unsigned)sc->a[2]) < 0) return -errno;
+    ftimes_file(fd_get(sc->t, (int)sc->a[0]), FT_C);
+    return 0;
 }
 
 /* ---- times ---- */
@@ -480,13 +514,17 @@ static int64_t do_utimes(struct syscall *sc, int dirfd, uint64_t path, const str
         if (dirfd == AT_FDCWD) return -EFAULT;
         int hfd = fd_host(sc->t, dirfd);
         if (hfd < 0) return hfd;
-        return host_ret(syscall(SYS_utimensat, hfd, NULL, ts, flags));
+        if (syscall(SYS_utimensat, hfd, NULL, ts, flags) < 0) return -errno;
+        ftimes_utimens(hfd, NULL, true, ts);
+        return 0;
     }
     struct hpath hp;
     int rc = hpath_get(sc->t, dirfd, path, PATH_MODIFY | ((flags & AT_EMPTY_PATH) ? PATH_EMPTY_OK : 0),
                        follow_unless(flags, AT_SYMLINK_NOFOLLOW), &hp);
     if (rc) return rc;
-    return host_ret(syscall(SYS_utimensat, hp.dirfd, hp.path, ts, flags));
+    if (syscall(SYS_utimensat, hp.dirfd, hp.path, ts, flags) < 0) return -errno;
+    ftimes_utimens(hp.dirfd, hp.path, !(flags & AT_SYMLINK_NOFOLLOW), ts);
+    return 0;
 }
 
 static int64_t sys_utimensat(struct syscall *sc)
@@ -538,12 +576,17 @@ static int64_t sys_truncate(struct syscall *sc)
     if (rc) return rc;
     int64_t lr = locks_break_lease(sc->t, hp.dirfd, hp.path, O_WRONLY);   /* as an open for writing */
     if (lr) return lr == -EWOULDBLOCK ? -EAGAIN : lr;
-    if (hp.dirfd == AT_FDCWD) return host_ret(truncate(hp.path, (off_t)sc->a[1]));
+    if (hp.dirfd == AT_FDCWD) {
+        if (truncate(hp.path, (off_t)sc->a[1]) < 0) return -errno;
+        ftimes_path(AT_FDCWD, hp.path, true, FT_M | FT_C);
+        return 0;
+    }
     int fd = openat(hp.dirfd, hp.path, O_PATH | O_CLOEXEC);
     if (fd < 0) return -errno;
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     int64_t r = host_ret(truncate(link, (off_t)sc->a[1]));
+    if (r == 0) ftimes_path(fd, "", true, FT_M | FT_C);
     close(fd);
     return r;
 }

@@ -158,16 +158,6 @@ static int64_t sys_prlimit64(struct syscall *sc) { return limits_prlimit(sc->t, 
 static int64_t sys_getrlimit(struct syscall *sc) { return limits_prlimit(sc->t, 0, (unsigned)sc->a[0], 0, sc->a[1]); }
 static int64_t sys_setrlimit(struct syscall *sc) { return limits_prlimit(sc->t, 0, (unsigned)sc->a[0], sc->a[1], 0); }
 
-static int64_t sys_sched_getaffinity(struct syscall *sc)
-{
-    uint64_t size = sc->a[1];
-    if (size < 8 || (size & 7)) return -EINVAL;
-    uint64_t mask = (1ULL << GUEST_NCPUS) - 1;
-    if (guest_write(sc->t->as, sc->a[2], &mask, 8)) return -EFAULT;
-    return 8;
-}
-
-static int64_t sys_sched_setaffinity(struct syscall *sc) { (void)sc; return 0; }
 static int64_t sys_sched_yield(struct syscall *sc) { sched_yield_task(sc->t); return 0; }
 
 static int64_t sys_getcpu(struct syscall *sc)
@@ -194,32 +184,25 @@ static int64_t sys_getrandom(struct syscall *sc)
     return len;
 }
 
-static int64_t sys_prctl(struct syscall *sc)
-{
-    bool handled;
-    int64_t r = cred_prctl(sc->t->proc, (int)sc->a[0], sc->a[1], &handled);
-    if (handled) return r;
-    switch ((int)sc->a[0]) {
-    case PR_SET_NAME: {
-        char name[16];
-        if (guest_read_str(sc->t->as, sc->a[1], name, sizeof name) == -EFAULT) return -EFAULT;
-        return 0;
-    }
-    case PR_GET_NAME: return guest_write(sc->t->as, sc->a[1], "uniemu-guest\0\0\0", 16) ? -EFAULT : 0;
-    case PR_SET_PDEATHSIG: case PR_SET_DUMPABLE: case PR_SET_NO_NEW_PRIVS: case PR_SET_VMA: return 0;
-    case PR_GET_DUMPABLE: return 1;
-    default: return -EINVAL;
-    }
-}
-
+/* CPU time is virtual (one instruction per nanosecond), all of it user time: the
+ * process's threads (RUSAGE_SELF), the calling thread (RUSAGE_THREAD), or the children
+ * it waited for and theirs (RUSAGE_CHILDREN). */
 static int64_t sys_getrusage(struct syscall *sc)
 {
+    struct task *t = sc->t;
+    uint64_t insns;
+    switch ((int)sc->a[0]) {
+    case RUSAGE_SELF: insns = t->proc->cpu_insns; break;
+    case RUSAGE_THREAD: insns = t->cpu_insns; break;
+    case RUSAGE_CHILDREN: insns = t->proc->children_insns; break;
+    default: return -EINVAL;
+    }
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
-    uint64_t us = det_insns() / 1000;   /* one instruction per virtual nanosecond */
+    uint64_t us = insns * DET_NS_PER_INSN / 1000;
     ru.ru_utime.tv_sec = us / 1000000;
     ru.ru_utime.tv_usec = us % 1000000;
-    return guest_write(sc->t->as, sc->a[1], &ru, sizeof ru) ? -EFAULT : 0;
+    return guest_write(t->as, sc->a[1], &ru, sizeof ru) ? -EFAULT : 0;
 }
 
 /* ---- how arguments print ---- */
@@ -286,20 +269,6 @@ static void fmt_getrandom_flags(struct strbuf *sb, struct syscall *sc, int i)
     sb_flags(sb, sc->a[i], f, "0");
 }
 
-static void fmt_affinity_out(struct strbuf *sb, struct syscall *sc, int i)
-{
-    if (sc->ret < 0) { fmt_ptr(sb, sc, i); return; }
-    sb_puts(sb, "[0]");
-}
-
-static void fmt_prctl_option(struct strbuf *sb, struct syscall *sc, int i)
-{
-    static const struct flag_name o[] = { { PR_SET_NAME, "PR_SET_NAME" }, { PR_GET_NAME, "PR_GET_NAME" },
-        { PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG" }, { PR_SET_DUMPABLE, "PR_SET_DUMPABLE" },
-        { PR_GET_DUMPABLE, "PR_GET_DUMPABLE" }, { PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS" }, { 0, NULL } };
-    sb_enum(sb, sc->a[i], o, "%#llx");
-}
-
 static void fmt_who(struct strbuf *sb, struct syscall *sc, int i)
 {
     static const struct flag_name w[] = { { RUSAGE_SELF, "RUSAGE_SELF" }, { (uint64_t)(int64_t)RUSAGE_CHILDREN, "RUSAGE_CHILDREN" },
@@ -329,12 +298,9 @@ const struct syscall_def process_syscalls[] = {
     { SYS_prlimit64, "prlimit64", sys_prlimit64, 4, { IN(fmt_int), IN(fmt_rlimit_res), IN(fmt_rlimit_in), OUT(fmt_rlimit_out) }, NULL },
     { SYS_getrlimit, "getrlimit", sys_getrlimit, 2, { IN(fmt_rlimit_res), OUT(fmt_rlimit_out) }, NULL },
     { SYS_setrlimit, "setrlimit", sys_setrlimit, 2, { IN(fmt_rlimit_res), IN(fmt_rlimit_in) }, NULL },
-    { SYS_sched_getaffinity, "sched_getaffinity", sys_sched_getaffinity, 3, { IN(fmt_int), IN(fmt_uint), OUT(fmt_affinity_out) }, NULL },
-    { SYS_sched_setaffinity, "sched_setaffinity", sys_sched_setaffinity, 3, { IN(fmt_int), IN(fmt_uint), IN(fmt_ptr) }, NULL },
     { SYS_sched_yield, "sched_yield", sys_sched_yield, 0, { { 0 } }, NULL },
     { SYS_getcpu, "getcpu", sys_getcpu, 3, { IN(fmt_ptr), IN(fmt_ptr), IN(fmt_ptr) }, NULL },
     { SYS_getrandom, "getrandom", sys_getrandom, 3, { OUT(fmt_getrandom_buf), IN(fmt_uint), IN(fmt_getrandom_flags) }, NULL },
-    { SYS_prctl, "prctl", sys_prctl, 2, { IN(fmt_prctl_option), IN(fmt_hex) }, NULL },
     { SYS_getrusage, "getrusage", sys_getrusage, 2, { IN(fmt_who), IN(fmt_ptr) }, NULL },
     { 0, NULL, NULL, 0, { { 0 } }, NULL },
 };

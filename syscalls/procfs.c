@@ -571,8 +571,11 @@ static int queued(const struct sigpending *sp)
     return n;
 }
 
-static void comm_of(struct process *p, char out[16])
+/* A thread's name; for the process, its leader's (as Linux's /proc/PID/comm). */
+static void comm_of(struct process *p, struct task *u, char out[16])
 {
+    if (!u || u->proc != p) u = task_by_tid(p->pid);
+    if (u && u->comm[0]) { snprintf(out, 16, "%s", u->comm); return; }
     const char *b = p->exe ? strrchr(p->exe, '/') : NULL;
     snprintf(out, 16, "%s", b ? b + 1 : p->exe ? p->exe : "");
 }
@@ -591,7 +594,7 @@ static uint64_t vm_size(struct task *u) { return vm_bytes(u, false); }
 static void gen_stat(FILE *out, struct task *caller, struct process *p, struct task *u)
 {
     char comm[16];
-    comm_of(p, comm);
+    comm_of(p, u, comm);
     uint64_t ign, cgt;
     sig_sets(u, &ign, &cgt);
     uint64_t pend = u ? u->pending.set | p->shared.set : 0;
@@ -609,7 +612,7 @@ static void gen_stat(FILE *out, struct task *caller, struct process *p, struct t
 static void gen_status(FILE *out, struct task *caller, struct process *p, struct task *u)
 {
     char comm[16];
-    comm_of(p, comm);
+    comm_of(p, u, comm);
     uint64_t ign, cgt;
     sig_sets(u, &ign, &cgt);
     int tid = u ? u->tid : p->pid;
@@ -795,7 +798,7 @@ static char *generate(struct task *caller, const struct proc_node *pn, size_t *l
         fprintf(out, "%llu 0 0 0 0 0 0\n", pages);
     } else if (!strcmp(n, "comm")) {
         char comm[16];
-        comm_of(p, comm);
+        comm_of(p, u, comm);
         fprintf(out, "%s\n", comm);
     } else if (!strcmp(n, "maps")) gen_maps(out, as);
     else if (!strcmp(n, "cmdline")) gen_cmdline(out, as);

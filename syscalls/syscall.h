@@ -47,6 +47,7 @@ extern const struct syscall_def fs_syscalls[], fs_stat_syscalls[], mm_syscalls[]
     process_syscalls[], time_syscalls[], signal_syscalls[], poll_syscalls[], clone_syscalls[],
     futex_syscalls[], pipe_syscalls[], timer_syscalls[], cred_syscalls[], locks_syscalls[];
 extern const struct syscall_def ipc_syscalls[], rseq_syscalls[], socket_syscalls[];
+extern const struct syscall_def prctl_syscalls[], sched_policy_syscalls[], namespace_syscalls[];
 /* Before a task goes back to the guest: its rseq fields, and the abort of a critical
  * section it was preempted (or is about to get a signal) in. (syscalls/rseq.c) */
 void rseq_resume(struct task *t, bool signal_pending);

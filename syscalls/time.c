@@ -72,8 +72,11 @@ static int64_t sys_time(struct syscall *sc)
 
 static int64_t sys_times(struct syscall *sc)
 {
-    uint64_t ticks = det_insns() * DET_NS_PER_INSN / (NS / 100);
-    struct tms tm = { (clock_t)ticks, 0, 0, 0 };
+    /* Clock ticks (100 Hz) of virtual CPU time, all user time: the process's and its
+     * waited-for children's. */
+    struct process *p = sc->t->proc;
+    struct tms tm = { (clock_t)(p->cpu_insns * DET_NS_PER_INSN / (NS / 100)), 0,
+                      (clock_t)(p->children_insns * DET_NS_PER_INSN / (NS / 100)), 0 };
     if (sc->a[0] && guest_write(sc->t->as, sc->a[0], &tm, sizeof tm)) return -EFAULT;
     return (int64_t)(det_monotonic_ns() / (NS / 100));
 }
