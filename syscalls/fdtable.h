@@ -26,8 +26,9 @@ struct open_file {
     /* /dev/random or /dev/urandom (any name for char devices 1:8 and 1:9): reads give
      * the seed's random bytes, as getrandom does, never the host's. */
     bool random_dev;
-    /* A socket (so far only socketpair's AF_UNIX ends, internal like a pipe). */
+    /* A socket (internal like a pipe); sk is its state (syscalls/socket.c). */
     bool sock;
+    struct sock *sk;
     uint64_t ino;        /* internal files: the inode number the guest sees */
     uint64_t sigfd_mask;
 };
@@ -57,6 +58,13 @@ int fd_close(struct task *t, int fd);
 int64_t internal_read_result(struct task *t, struct open_file *f, int64_t n);
 int64_t internal_write(struct task *t, struct open_file *f, const char *data, size_t len);
 
+
+/* Sockets (syscalls/socket.c): the end of f's socket when f closes; read/write and
+ * readv/writev on one (iov holds guest addresses); poll's answer made Linux's. */
+struct iovec;
+void sock_release(struct open_file *f);
+int64_t sock_rw(struct task *t, struct open_file *f, const struct iovec *iov, int iovcnt, bool writing);
+short sock_poll_fix(const struct open_file *f, short revents);
 
 /* Host directory descriptor to use with *at() calls for the guest's dirfd argument
  * (AT_FDCWD means the guest's cwd). -EBADF when the guest fd is not open. */

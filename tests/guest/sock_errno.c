@@ -1,0 +1,119 @@
+/* The errors of socket calls, as Linux gives them: ECONNREFUSED, EADDRINUSE, ENOENT,
+ * EPIPE and SIGPIPE (and MSG_NOSIGNAL), ENOTCONN, listen on datagram sockets, EISCONN,
+ * EPROTOTYPE, EINVAL for bad arguments, ENOTSOCK, EAFNOSUPPORT. */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int sigpipes;
+static void on_pipe(int s) { (void)s; sigpipes++; }
+
+static void check(const char *what, long rc)
+{
+    printf("%-44s %ld%s%s\n", what, rc, rc < 0 ? " " : "", rc < 0 ? strerror(errno) : "");
+}
+
+static socklen_t mk(struct sockaddr_un *a, const char *p)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    strcpy(a->sun_path, p);
+    return sizeof *a;
+}
+
+int main(void)
+{
+    signal(SIGPIPE, on_pipe);
+    unlink("e.sock");
+    struct sockaddr_un A;
+    socklen_t al = mk(&A, "e.sock");
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("connect, no such path", connect(s, (struct sockaddr *)&A, al));
+    check("listen unbound unix", listen(s, 1));
+    check("bind", bind(s, (struct sockaddr *)&A, al));
+    int s2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("connect, bound but not listening", connect(s2, (struct sockaddr *)&A, al));
+    check("bind in use", bind(s2, (struct sockaddr *)&A, al));
+    check("send unconnected", send(s2, "x", 1, 0));
+    char buf[16];
+    check("recv unconnected", recv(s2, buf, sizeof buf, 0));
+    struct sockaddr_un pn; socklen_t pl = sizeof pn;
+    check("getpeername unconnected", getpeername(s2, (struct sockaddr *)&pn, &pl));
+    check("accept not listening", accept(s, NULL, NULL));
+    check("listen", listen(s, 1));
+    check("connect", connect(s2, (struct sockaddr *)&A, al));
+    check("connect again", connect(s2, (struct sockaddr *)&A, al));
+    int c = accept(s, NULL, NULL);
+    check("accept", c >= 0);
+    check("accept4 bad flags", syscall(SYS_accept4, s, NULL, NULL, 0x40000000));
+    check("shutdown bad how", shutdown(c, 7));
+    check("shutdown SHUT_RD", shutdown(c, SHUT_RD));
+    close(c);
+    check("send after peer closed", send(s2, "x", 1, 0));
+    printf("  SIGPIPEs %d\n", sigpipes);
+    check("send MSG_NOSIGNAL", send(s2, "x", 1, MSG_NOSIGNAL));
+    printf("  SIGPIPEs %d\n", sigpipes);
+    check("write after peer closed", write(s2, "x", 1));
+    printf("  SIGPIPEs %d\n", sigpipes);
+    check("read after peer closed", read(s2, buf, sizeof buf));
+    int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+    check("listen on unix dgram", listen(d, 1));
+    check("accept on unix dgram", accept(d, NULL, NULL));
+    check("connect dgram to stream listener", connect(d, (struct sockaddr *)&A, al));
+    check("connect short address", connect(d, (struct sockaddr *)&A, 1));
+    check("bind wrong family", bind(d, (struct sockaddr *)&(struct sockaddr_in){ .sin_family = AF_INET }, sizeof(struct sockaddr_un)));
+    check("socket bad family", socket(12345, SOCK_STREAM, 0));
+    check("socket bad type", socket(AF_UNIX, 77, 0));
+    check("socket bad protocol", socket(AF_UNIX, SOCK_STREAM, 5));
+    check("socketpair inet", socketpair(AF_INET, SOCK_STREAM, 0, (int[2]){ 0, 0 }));
+    check("bind on a pipe", bind(0, (struct sockaddr *)&A, al));
+    int opt = 0; socklen_t ol = sizeof opt;
+    check("getsockopt unknown", getsockopt(s, SOL_SOCKET, 9999, &opt, &ol));
+    check("setsockopt short", setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &opt, 2));
+    /* TCP */
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    check("listen on udp", listen(u, 1));
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    check("tcp bind port 0", bind(t, (struct sockaddr *)&in, sizeof in));
+    socklen_t il = sizeof in;
+    getsockname(t, (struct sockaddr *)&in, &il);
+    int t2 = socket(AF_INET, SOCK_STREAM, 0);
+    check("tcp connect, bound not listening", connect(t2, (struct sockaddr *)&in, sizeof in));
+    close(t2);
+    t2 = socket(AF_INET, SOCK_STREAM, 0);
+    check("tcp bind same port", bind(t2, (struct sockaddr *)&in, sizeof in));
+    check("tcp bind short", bind(t2, (struct sockaddr *)&in, 8));
+    check("tcp send unconnected", send(t2, "x", 1, 0));
+    printf("  SIGPIPEs %d\n", sigpipes);
+    check("tcp recv unconnected", recv(t2, buf, 1, 0));
+    check("tcp shutdown unconnected", shutdown(t2, SHUT_RDWR));
+    check("tcp getpeername unconnected", getpeername(t2, (struct sockaddr *)&in, &il));
+    check("tcp listen", listen(t, 4));
+    check("tcp connect", connect(t2, (struct sockaddr *)&in, sizeof in));
+    check("tcp connect again", connect(t2, (struct sockaddr *)&in, sizeof in));
+    int one = 1;
+    check("TCP_NODELAY", setsockopt(t2, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one));
+    ol = sizeof opt;
+    getsockopt(t2, IPPROTO_TCP, TCP_NODELAY, &opt, &ol);
+    printf("  TCP_NODELAY reads %d\n", opt != 0);
+    ol = sizeof opt;
+    getsockopt(t2, SOL_SOCKET, SO_TYPE, &opt, &ol);
+    printf("  SO_TYPE %d SO_PROTOCOL ", opt);
+    ol = sizeof opt;
+    getsockopt(t2, SOL_SOCKET, SO_PROTOCOL, &opt, &ol);
+    printf("%d\n", opt);
+    check("udp socket on unix protocol", socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP));
+    unlink("e.sock");
+    return 0;
+}
