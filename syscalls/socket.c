@@ -1066,7 +1066,6 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
         r = NULL;
         done += (size_t)n;
         sched_wake_io();
-        if (flags & MSG_WAITALL) continue;
     }
     int e = n < 0 ? errno : 0;
     if (done < m->total && (e == EAGAIN || n > 0) && !nonblock) {
@@ -1165,11 +1164,9 @@ static int64_t do_recvmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     if (!data) return -ENOMEM;
     struct iovec hv = { data, want };
     struct msghdr hm = { .msg_iov = &hv, .msg_iovlen = 1 };
-    ssize_t n = s->shut_rd && !stream ? 0 : recvmsg(f->host_fd, &hm, MSG_DONTWAIT | (flags & (MSG_PEEK | MSG_TRUNC)));
+    ssize_t n = recvmsg(f->host_fd, &hm, MSG_DONTWAIT | (flags & (MSG_PEEK | MSG_TRUNC)));
     int e = n < 0 ? errno : 0;
-    if (s->shut_rd && !stream && n == 0 && s->type == SOCK_DGRAM) {
-        /* Linux's datagram read after SHUT_RD: the queue still drains, then 0. */
-    }
+    /* A datagram socket after SHUT_RD: the queue still drains, then 0. */
     if (n < 0 && e == EAGAIN && s->type == SOCK_DGRAM && s->shut_rd) { n = 0; e = 0; }
     if (n < 0) {
         free(data);
@@ -1430,10 +1427,7 @@ static int64_t sys_shutdown(struct syscall *sc)
     if (how != SHUT_RD) s->shut_wr = true;
     if (s->state == SK_CONNECTED && conn_based(s)) {
         if (shutdown(s->file->host_fd, how) < 0) return -errno;
-        if (s->peer) {
-            if (how != SHUT_WR) s->peer->shut_wr = true;
-            if (how != SHUT_RD) s->peer->shut_rd = s->peer->shut_rd;
-        }
+        if (s->peer && how != SHUT_WR) s->peer->shut_wr = true;   /* the peer's writes now fail (EPIPE) */
     }
     sched_wake_io();   /* a reader now sees the end */
     return 0;

@@ -83,6 +83,12 @@ static void serve(const char *path, int abstract)
     check("listen", listen(s, 5));
     int v; socklen_t vl = sizeof v;
     check("SO_ACCEPTCONN", (getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl), v));
+    struct stat lst;
+    fstat(s, &lst);
+    char link[64], target[64] = "";
+    snprintf(link, sizeof link, "/proc/self/fd/%d", s);
+    readlink(link, target, sizeof target - 1);
+    printf("%-40s %s, link %.8s\n", "fstat listener", S_ISSOCK(lst.st_mode) ? "socket" : "other", target);
     struct pollfd p = { s, POLLIN | POLLOUT, 0 };
     check("poll listener, nobody yet", poll(&p, 1, 0));
     fflush(stdout);
