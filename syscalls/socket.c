@@ -113,7 +113,11 @@ static struct sock *sock_get(struct task *t, int fd, int64_t *err)
 {
     struct open_file *f = fd_get(t, fd);
     if (!f) { *err = -EBADF; return NULL; }
-    if (!f->sk) { *err = -ENOTSOCK; return NULL; }
+    if (!f->sk) {
+        int fl = f->internal ? 0 : fcntl(f->host_fd, F_GETFL);
+        *err = fl >= 0 && (fl & O_PATH) ? -EBADF : -ENOTSOCK;   /* an O_PATH descriptor is no file to sockfd_lookup */
+        return NULL;
+    }
     return f->sk;
 }
 
@@ -498,7 +502,7 @@ static int check_type(int domain, int type, int proto, int *kind, int *flags)
     }
     if (*kind == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP)) return 0;
     if (*kind == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP)) return 0;
-    if (*kind == SOCK_RAW) return -EPERM;    /* no raw sockets inside uniemu */
+    if (*kind == SOCK_RAW) return proto ? -EPERM : -EPROTONOSUPPORT;   /* no raw sockets inside uniemu */
     return -EPROTONOSUPPORT;
 }
 
@@ -549,6 +553,7 @@ static int64_t sys_socketpair(struct syscall *sc)
     }
     if (!s[0] || !s[1]) { file_put(f[0]); file_put(f[1]); return -ENOMEM; }
     link_pair(s[0], s[1], cred_now(t, true));
+    for (int i = 0; i < 2; i++) { s[i]->peername = s[1 - i]->name; s[i]->peerlen = s[1 - i]->namelen; }
     if (kind == SOCK_DGRAM)
         for (int i = 0; i < 2 && !r; i++) r = make_rx_queue(s[i]);
     if (r) { file_put(f[0]); file_put(f[1]); return r; }
@@ -899,7 +904,7 @@ static int parse_control(struct task *t, struct sock *s, const struct msg_io *m,
         const char *data = m->ctl + at + CMSG_LEN(0);
         size_t dlen = h.cmsg_len - CMSG_LEN(0);
         if (h.cmsg_level != SOL_SOCKET) { if (s->domain == AF_UNIX) return -EINVAL; }
-        else if (s->domain != AF_UNIX) return -EINVAL;
+        else if (s->domain != AF_UNIX) { /* SCM_RIGHTS and friends mean nothing to TCP and UDP */ }
         else if (h.cmsg_type == SCM_RIGHTS) {
             int n = (int)(dlen / sizeof(int));
             if (n <= 0 || r->nfds + n > SCM_MAX_FD) return -EINVAL;
@@ -980,7 +985,9 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
 {
     struct open_file *f = s->file;
     bool nonblock = f->guest_nonblock || (flags & MSG_DONTWAIT);
-    if (flags & MSG_OOB && s->domain == AF_UNIX && s->type != SOCK_STREAM) return -EOPNOTSUPP;
+    if (flags & MSG_OOB && s->type != SOCK_STREAM) return -EOPNOTSUPP;
+    /* The largest UDP payload (the IP length field; IPv6's excludes its header). */
+    if (is_inet(s) && s->type == SOCK_DGRAM && m->total > (s->domain == AF_INET ? 65507u : 65527u)) return -EMSGSIZE;
     if (s->so_error && s->type == SOCK_DGRAM) { int e = s->so_error; s->so_error = 0; return -e; }
     struct rec *r = calloc(1, sizeof *r);
     if (!r) return -ENOMEM;
@@ -1045,7 +1052,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     bool stream = s->type == SOCK_STREAM;
     size_t done = t->in_syscall ? t->io_done : 0;
     ssize_t n = 0;
-    int host_flags = MSG_DONTWAIT | MSG_NOSIGNAL | (flags & MSG_EOR);
+    int host_flags = MSG_DONTWAIT | MSG_NOSIGNAL | (flags & MSG_EOR) | (s->domain == AF_UNIX ? flags & MSG_OOB : 0);
     from_name(s, r, NULL);
     if (!stream) {
         n = send(f->host_fd, data, m->total, host_flags);
@@ -1144,7 +1151,9 @@ static int64_t do_recvmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     m->fromlen = 0;
     m->msg_flags = flags & MSG_CMSG_CLOEXEC;   /* as ___sys_recvmsg starts it */
     if (s->so_error) { int e = s->so_error; s->so_error = 0; return -e; }
-    if (flags & MSG_OOB && !(s->domain == AF_UNIX && s->type == SOCK_STREAM) && !is_inet(s)) return -EOPNOTSUPP;
+    if (flags & MSG_ERRQUEUE) return is_inet(s) ? -EAGAIN : -EOPNOTSUPP;   /* nothing ever queues an error */
+    /* Out-of-band data: AF_UNIX streams keep it in the host socketpair; TCP never has any. */
+    if (flags & MSG_OOB && (is_inet(s) || s->type != SOCK_STREAM)) return s->type == SOCK_STREAM ? -EINVAL : -EOPNOTSUPP;
     if (conn_based(s) && s->state != SK_CONNECTED) return is_inet(s) ? -ENOTCONN : -EINVAL;
     if (s->state == SK_LISTEN) return -ENOTCONN;
     size_t len = m->total > MAX_IO ? MAX_IO : m->total;
@@ -1164,7 +1173,7 @@ static int64_t do_recvmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     if (!data) return -ENOMEM;
     struct iovec hv = { data, want };
     struct msghdr hm = { .msg_iov = &hv, .msg_iovlen = 1 };
-    ssize_t n = recvmsg(f->host_fd, &hm, MSG_DONTWAIT | (flags & (MSG_PEEK | MSG_TRUNC)));
+    ssize_t n = recvmsg(f->host_fd, &hm, MSG_DONTWAIT | (flags & (MSG_PEEK | MSG_TRUNC | MSG_OOB)));
     int e = n < 0 ? errno : 0;
     /* A datagram socket after SHUT_RD: the queue still drains, then 0. */
     if (n < 0 && e == EAGAIN && s->type == SOCK_DGRAM && s->shut_rd) { n = 0; e = 0; }
@@ -1496,7 +1505,10 @@ static int64_t sys_getsockopt(struct syscall *sc)
         v = s->v6only;
     } else if (level == IPPROTO_IP && is_inet(s) && (name == IP_TTL || name == IP_TOS)) {
         v = name == IP_TTL ? s->ip_ttl : s->ip_tos;
-    } else return is_inet(s) || level != SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
+    } else if (s->domain == AF_UNIX || (s->domain == AF_INET && level != IPPROTO_IP &&
+                                        !(level == IPPROTO_TCP && s->type == SOCK_STREAM) && !(level == IPPROTO_UDP && s->type == SOCK_DGRAM))) {
+        return -EOPNOTSUPP;   /* a level the protocol does not have (ip_getsockopt, unix) */
+    } else return -ENOPROTOOPT;
     return opt_out(t, sc->a[3], sc->a[4], len, &v, sizeof v);
 }
 
