@@ -1431,9 +1431,10 @@ static int64_t sys_shutdown(struct syscall *sc)
     if (!s) return err;
     int how = (int)sc->a[1];
     if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
-    if (is_inet(s) && s->state != SK_CONNECTED && !(s->state == SK_LISTEN)) return -ENOTCONN;
     if (how != SHUT_WR) s->shut_rd = true;
     if (how != SHUT_RD) s->shut_wr = true;
+    /* Linux keeps the flags even then: a later connect's writes fail with EPIPE. */
+    if (is_inet(s) && s->state == SK_NEW) return -ENOTCONN;
     if (s->state == SK_CONNECTED && conn_based(s)) {
         if (shutdown(s->file->host_fd, how) < 0) return -errno;
         if (s->peer && how != SHUT_WR) s->peer->shut_wr = true;   /* the peer's writes now fail (EPIPE) */

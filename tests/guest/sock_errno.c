@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -114,6 +115,44 @@ int main(void)
     getsockopt(t2, SOL_SOCKET, SO_PROTOCOL, &opt, &ol);
     printf("%d\n", opt);
     check("udp socket on unix protocol", socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP));
+    check("raw socket without protocol", socket(AF_INET, SOCK_RAW, 0));
+    check("getsockopt level 500 on tcp", getsockopt(t2, 500, SO_OOBINLINE, &opt, &ol));
+    check("getsockopt udp level on tcp", getsockopt(t2, IPPROTO_UDP, SO_OOBINLINE, &opt, &ol));
+    check("getsockopt unknown tcp option", getsockopt(t2, IPPROTO_TCP, 9999, &opt, &ol));
+    check("recv MSG_OOB on tcp", recv(t2, buf, 1, MSG_OOB));
+    check("recv MSG_ERRQUEUE on tcp", recv(t2, buf, 1, MSG_ERRQUEUE));
+    /* SCM_RIGHTS means nothing to TCP: the data goes, the descriptor does not. */
+    char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+    struct iovec v = { "tcpfd", 5 };
+    struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET; cm->cmsg_type = SCM_RIGHTS; cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &t, sizeof t);
+    /* t2 was shut down while unconnected (ENOTCONN, but Linux keeps the flags). */
+    check("tcp sendmsg after that shutdown", sendmsg(t2, &mh, MSG_NOSIGNAL));
+    close(accept(t, NULL, NULL));
+    int t3 = socket(AF_INET, SOCK_STREAM, 0);
+    check("tcp connect another", connect(t3, (struct sockaddr *)&in, sizeof in));
+    check("tcp sendmsg with SCM_RIGHTS", sendmsg(t3, &mh, 0));
+    int acc = accept(t, NULL, NULL);
+    char rctl[64];
+    char rb[8];
+    struct iovec rv = { rb, sizeof rb };
+    struct msghdr rh = { .msg_iov = &rv, .msg_iovlen = 1, .msg_control = rctl, .msg_controllen = sizeof rctl };
+    check("tcp recvmsg", recvmsg(acc, &rh, 0));
+    printf("  controllen %zu\n", (size_t)rh.msg_controllen);
+    struct sockaddr_in uin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = in.sin_port };
+    static char big[65508];
+    check("udp sendto 65508 bytes", sendto(u, big, sizeof big, 0, (struct sockaddr *)&uin, sizeof uin));
+    check("udp sendto MSG_OOB", sendto(u, big, 1, MSG_OOB, (struct sockaddr *)&uin, sizeof uin));
+    int sp[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+    struct sockaddr_un pa; socklen_t pal = sizeof pa;
+    check("getpeername on socketpair", getpeername(sp[0], (struct sockaddr *)&pa, &pal));
+    printf("  len %u family %d\n", pal, pa.sun_family);
+    check("getpeername to a bad address", getpeername(sp[0], (struct sockaddr *)-1, &pal));
+    int op = open(".", O_PATH);
+    check("accept on an O_PATH descriptor", accept(op, NULL, NULL));
     unlink("e.sock");
     return 0;
 }
