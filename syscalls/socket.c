@@ -93,10 +93,13 @@ struct sock {
     bool shut_rd, shut_wr;
     /* Options kept and read back. */
     int rcvbuf, sndbuf;
-    bool reuseaddr, reuseport, keepalive, passcred, broadcast, oobinline, dontroute, nodelay, v6only, cork;
+    bool reuseaddr, reuseport, keepalive, passcred, broadcast, oobinline, dontroute, nodelay, v6only, cork_opt;
     struct linger linger;
     struct timeval rcvtimeo, sndtimeo;
     int rcvlowat, priority, ip_ttl, ip_tos, tcp_keepidle, tcp_keepintvl, tcp_keepcnt, tcp_maxseg;
+    /* MSG_MORE (and TCP_CORK): bytes held back until a send without it. */
+    char *cork;
+    size_t corklen;
 };
 
 static struct sock *all_socks;
@@ -158,10 +161,13 @@ static struct sock *sock_new(struct open_file *f, int domain, int type, int prot
     return s;
 }
 
+static void cork_flush(struct task *t, struct sock *s);
+
 void sock_release(struct open_file *f)
 {
     struct sock *s = f->sk;
     if (!s) return;
+    cork_flush(NULL, s);   /* held-back TCP bytes still go, as at close on Linux */
     f->sk = NULL;
     for (struct sock **p = &all_socks; *p; p = &(*p)->next)
         if (*p == s) { *p = s->next; break; }
@@ -171,6 +177,7 @@ void sock_release(struct open_file *f)
     free(s->pending);
     while (s->rx_head) { struct rec *r = s->rx_head; s->rx_head = r->next; rec_free(r); }
     if (s->rx_w >= 0) close(s->rx_w);
+    free(s->cork);
     free(s);
 }
 
@@ -871,11 +878,10 @@ static char *gather(struct task *t, const struct msg_io *m, int64_t *err)
     char *data = malloc(m->total ? m->total : 1);
     if (!data) { *err = -ENOMEM; return NULL; }
     size_t at = 0;
-    for (int i = 0; i < m->iovlen; i++) {
-        if (m->iov[i].iov_len && guest_read(t->as, (uint64_t)m->iov[i].iov_base, data + at, m->iov[i].iov_len)) {
-            free(data); *err = -EFAULT; return NULL;
-        }
-        at += m->iov[i].iov_len;
+    for (int i = 0; i < m->iovlen && at < m->total; i++) {
+        size_t k = m->iov[i].iov_len < m->total - at ? m->iov[i].iov_len : m->total - at;   /* total may be capped */
+        if (k && guest_read(t->as, (uint64_t)m->iov[i].iov_base, data + at, k)) { free(data); *err = -EFAULT; return NULL; }
+        at += k;
     }
     return data;
 }
@@ -981,6 +987,32 @@ static void from_name(struct sock *s, struct rec *r, const struct sockaddr_stora
     r->fromlen = s->namelen;
 }
 
+static int cork_add(struct sock *s, const char *data, size_t len)
+{
+    char *n = realloc(s->cork, s->corklen + len + 1);
+    if (!n) return -ENOMEM;
+    memcpy(n + s->corklen, data, len);
+    s->cork = n;
+    s->corklen += len;
+    return 0;
+}
+
+/* A TCP stream's held-back bytes go out (what fits now; the rest stays held). */
+static void cork_flush(struct task *t, struct sock *s)
+{
+    if (!s->corklen || s->type != SOCK_STREAM || !s->peer) return;
+    ssize_t n = send(s->file->host_fd, s->cork, s->corklen, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n <= 0) return;
+    struct rec *r = calloc(1, sizeof *r);
+    if (!r) return;
+    if (t) r->cred = cred_now(t, false);   /* no task at close: TCP shows no credentials anyway */
+    from_name(s, r, NULL);
+    push_rec(s->peer, r, true, (size_t)n);
+    memmove(s->cork, s->cork + n, s->corklen - (size_t)n);
+    s->corklen -= (size_t)n;
+    sched_wake_io();
+}
+
 static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int flags)
 {
     struct open_file *f = s->file;
@@ -998,6 +1030,24 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     char *data = gather(t, m, &err);
     if (!data) { rec_free(r); return err; }
     int64_t ret;
+    bool more = (flags & MSG_MORE) || (s->cork_opt && s->type == SOCK_STREAM);
+    if (is_inet(s) && more && !(s->type == SOCK_STREAM && s->state != SK_CONNECTED)) {
+        /* Held back: a datagram grows until a send without MSG_MORE, a stream waits. */
+        ret = cork_add(s, data, m->total);
+        free(data);
+        rec_free(r);
+        return ret ? ret : (int64_t)m->total;
+    }
+    size_t user_len = m->total;
+    if (is_inet(s) && s->type == SOCK_DGRAM && s->corklen) {
+        if ((ret = cork_add(s, data, m->total))) { free(data); rec_free(r); return ret; }
+        free(data);
+        data = s->cork;
+        m->total = s->corklen;
+        s->cork = NULL;
+        s->corklen = 0;
+    }
+    if (is_inet(s) && s->type == SOCK_STREAM) cork_flush(t, s);
     if (s->type == SOCK_DGRAM) {
         struct sock *to = s->peer;
         struct sockaddr_storage dst = { 0 };
@@ -1009,7 +1059,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
                 if (!inet_is_local(&dst, false)) { note_unreachable(&dst); ret = -ENETUNREACH; goto out; }
                 if ((ret = inet_autobind(s))) goto out;
                 to = inet_lookup(false, &dst);
-                if (!to) { ret = (int64_t)m->total; goto out; }   /* nobody bound: the datagram is lost */
+                if (!to) { ret = (int64_t)user_len; goto out; }   /* nobody bound: the datagram is lost */
             } else {
                 struct sockaddr_un un;
                 uint32_t ulen;
@@ -1018,7 +1068,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
                 if (to->type != SOCK_DGRAM) { ret = -EPROTOTYPE; goto out; }
             }
         } else if (!to) {
-            if (s->peer_gone && udp) { ret = (int64_t)m->total; goto out; }
+            if (s->peer_gone && udp) { ret = (int64_t)user_len; goto out; }
             ret = s->peer_gone ? -ECONNREFUSED : udp ? -EDESTADDRREQ : -ENOTCONN;
             goto out;
         } else if (udp) dst = s->peername;
@@ -1032,8 +1082,8 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
             r->fromlen = to->domain == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
         }
         int d = deliver_dgram(to, data, m->total, r);
-        if (d == 0) { r = NULL; ret = (int64_t)m->total; }
-        else if (d == -EAGAIN && udp) ret = (int64_t)m->total;   /* a full UDP queue drops */
+        if (d == 0) { r = NULL; ret = (int64_t)user_len; }
+        else if (d == -EAGAIN && udp) ret = (int64_t)user_len;   /* a full UDP queue drops */
         else if (d == -EAGAIN && !nonblock) {
             free(data); rec_free(r);
             sched_block(t, WAIT_IO, 0, true, 0);
@@ -1431,6 +1481,7 @@ static int64_t sys_shutdown(struct syscall *sc)
     if (!s) return err;
     int how = (int)sc->a[1];
     if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
+    if (how != SHUT_RD) cork_flush(sc->t, s);
     if (how != SHUT_WR) s->shut_rd = true;
     if (how != SHUT_RD) s->shut_wr = true;
     /* Linux keeps the flags even then: a later connect's writes fail with EPIPE. */
@@ -1495,7 +1546,7 @@ static int64_t sys_getsockopt(struct syscall *sc)
     } else if (level == IPPROTO_TCP && is_inet(s) && s->type == SOCK_STREAM) {
         switch (name) {
         case TCP_NODELAY: v = s->nodelay; break;
-        case TCP_CORK: v = s->cork; break;
+        case TCP_CORK: v = s->cork_opt; break;
         case TCP_KEEPIDLE: v = s->tcp_keepidle; break;
         case TCP_KEEPINTVL: v = s->tcp_keepintvl; break;
         case TCP_KEEPCNT: v = s->tcp_keepcnt; break;
@@ -1573,7 +1624,7 @@ static int64_t sys_setsockopt(struct syscall *sc)
     if (level == IPPROTO_TCP && is_inet(s) && s->type == SOCK_STREAM) {
         switch (name) {
         case TCP_NODELAY: s->nodelay = v != 0; return 0;
-        case TCP_CORK: s->cork = v != 0; return 0;
+        case TCP_CORK: s->cork_opt = v != 0; if (!v) cork_flush(t, s); return 0;
         case TCP_KEEPIDLE: if (v < 1 || v > 32767) return -EINVAL; s->tcp_keepidle = v; return 0;
         case TCP_KEEPINTVL: if (v < 1 || v > 32767) return -EINVAL; s->tcp_keepintvl = v; return 0;
         case TCP_KEEPCNT: if (v < 1 || v > 127) return -EINVAL; s->tcp_keepcnt = v; return 0;

@@ -137,5 +137,10 @@ int main(void)
     check("send", send(c6, "six", 3, 0));
     char b[8];
     check("recv", recv(s6, b, sizeof b, 0));
+    /* MSG_MORE holds bytes back until a send without it. */
+    check("send MSG_MORE", send(c6, "ab", 2, MSG_MORE));
+    check("recv nothing yet", recv(s6, b, sizeof b, MSG_DONTWAIT));
+    check("send rest", send(c6, "c", 1, 0));
+    check("recv all", recv(s6, b, sizeof b, 0));
     return 0;
 }

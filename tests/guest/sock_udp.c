@@ -70,6 +70,11 @@ int main(void)
     check("recv 1 (buf 64)", recv(s6, buf, sizeof buf, 0));
     check("recv 2", recv(s6, buf, sizeof buf, 0));
     check("recv empty", recv(s6, buf, sizeof buf, MSG_DONTWAIT));
+    /* MSG_MORE: one datagram of both sends. */
+    check("send MSG_MORE", send(c6, "ab", 2, MSG_MORE));
+    check("recv nothing yet", recv(s6, buf, sizeof buf, MSG_DONTWAIT));
+    check("send rest", send(c6, "cd", 2, 0));
+    check("recv one datagram", recv(s6, buf, sizeof buf, MSG_DONTWAIT));
     /* A v4 packet to a v6 socket bound to any arrives with a mapped address. */
     int any6 = socket(AF_INET6, SOCK_DGRAM, 0);
     struct sockaddr_in6 z6 = { .sin6_family = AF_INET6 };
