@@ -154,6 +154,36 @@ int main(void)
     char name[64];
     snprintf(name, sizeof name, "uniemu-test-%d", 7);
     serve(name, 1);
+    /* A full backlog: listen(0) queues one connection; the next non-blocking connect
+     * is EAGAIN, a blocking one waits until accept makes room. */
+    printf("-- backlog\n");
+    struct sockaddr_un q;
+    socklen_t ql = mkaddr(&q, "uniemu-test-backlog", 1);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("bind", bind(l, (struct sockaddr *)&q, ql));
+    check("listen 0", listen(l, 0));
+    int c1 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), c2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    check("connect 1 (non-blocking)", connect(c1, (struct sockaddr *)&q, ql));
+    check("connect 2 (non-blocking, full)", connect(c2, (struct sockaddr *)&q, ql));
+    struct pollfd lp = { l, POLLIN, 0 };
+    check("poll listener with one pending", poll(&lp, 1, 0));
+    printf("%-40s %s\n", "  revents", lp.revents == POLLIN ? "POLLIN" : "other");
+    fflush(stdout);
+    pid_t k = fork();
+    if (k == 0) {
+        int c3 = socket(AF_UNIX, SOCK_STREAM, 0);
+        int r = connect(c3, (struct sockaddr *)&q, ql);   /* waits for room */
+        write(c3, "late", 4);
+        _exit(r == 0 ? 0 : 1);
+    }
+    usleep(50000);
+    int a1 = accept(l, NULL, NULL), a2 = accept(l, NULL, NULL);
+    char lb[8] = { 0 };
+    check("read from the waiting connect", read(a2, lb, 4));
+    int kst;
+    waitpid(k, &kst, 0);
+    printf("%-40s %s, child exit %d\n", "  got", lb, WEXITSTATUS(kst));
+    close(a1); close(a2); close(c1); close(c2); close(l);
     /* Autobind: an address of the family alone gives an abstract name of 5 hex digits. */
     int s = socket(AF_UNIX, SOCK_DGRAM, 0);
     struct sockaddr_un a = { .sun_family = AF_UNIX }, b;
