@@ -23,6 +23,7 @@
 #include "scheduler/signals.h"
 #include "scheduler/task.h"
 #include "core/guest_mem.h"
+#include "core/det.h"
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -110,6 +111,20 @@ static bool conn_based(const struct sock *s) { return s->type != SOCK_DGRAM; }
 static bool is_inet(const struct sock *s) { return s->domain == AF_INET || s->domain == AF_INET6; }
 
 static struct sock *sock_of(struct open_file *f) { return f ? f->sk : NULL; }
+
+/* Parks t until socket I/O happens, or until the SO_RCVTIMEO/SO_SNDTIMEO time (virtual)
+ * has passed: then the retried call gets -EAGAIN here. */
+static int64_t sock_wait(struct task *t, const struct timeval *timeo)
+{
+    if (t->in_syscall && t->timed_out) return -EAGAIN;
+    uint64_t deadline = 0;
+    if (timeo->tv_sec || timeo->tv_usec) {
+        if (t->in_syscall && t->wake_at_ns) deadline = t->wake_at_ns;
+        else deadline = det_now_ns() + (uint64_t)timeo->tv_sec * 1000000000u + (uint64_t)timeo->tv_usec * 1000u;
+    }
+    sched_block(t, WAIT_IO, deadline, true, 0);
+    return RET_BLOCK;
+}
 
 /* The guest's socket behind fd, or NULL with *err set (EBADF, ENOTSOCK). */
 static struct sock *sock_get(struct task *t, int fd, int64_t *err)
@@ -780,8 +795,7 @@ static int64_t sys_connect(struct syscall *sc)
     r = connect_to(t, s, target, &dst);
     if (r == -EAGAIN) {
         if (nonblock) return is_inet(s) ? -EINPROGRESS : -EAGAIN;
-        sched_block(t, WAIT_IO, 0, true, 0);
-        return RET_BLOCK;
+        return sock_wait(t, &s->sndtimeo);
     }
     if (r == 0 && nonblock && is_inet(s)) return -EINPROGRESS;   /* done at once, reported as Linux does */
     return r;
@@ -808,8 +822,7 @@ static int64_t do_accept(struct syscall *sc, int flags)
     if (s->state != SK_LISTEN) return -EINVAL;
     if (!s->npending) {
         if (s->file->guest_nonblock) return -EAGAIN;
-        sched_block(t, WAIT_IO, 0, true, 0);
-        return RET_BLOCK;
+        return sock_wait(t, &s->rcvtimeo);
     }
     struct open_file *nf = s->pending[0];
     /* The name is written first: a bad pointer keeps the connection queued. */
@@ -1086,8 +1099,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
         else if (d == -EAGAIN && udp) ret = (int64_t)user_len;   /* a full UDP queue drops */
         else if (d == -EAGAIN && !nonblock) {
             free(data); rec_free(r);
-            sched_block(t, WAIT_IO, 0, true, 0);
-            return RET_BLOCK;
+            return sock_wait(t, &s->sndtimeo);
         } else ret = d;
         goto out;
     }
@@ -1107,7 +1119,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     if (!stream) {
         n = send(f->host_fd, data, m->total, host_flags);
         if (n >= 0) { push_rec(s->peer, r, false, 0); r = NULL; sched_wake_io(); ret = n; goto out; }
-        if (errno == EAGAIN && !nonblock) { free(data); rec_free(r); sched_block(t, WAIT_IO, 0, true, 0); return RET_BLOCK; }
+        if (errno == EAGAIN && !nonblock) { free(data); rec_free(r); return sock_wait(t, &s->sndtimeo); }
         ret = -errno;
         if (ret == -EPIPE) goto out_pipe;
         goto out;
@@ -1126,10 +1138,10 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     }
     int e = n < 0 ? errno : 0;
     if (done < m->total && (e == EAGAIN || n > 0) && !nonblock) {
-        t->io_done = done;
         free(data); if (r) rec_free(r);
-        sched_block(t, WAIT_IO, 0, true, 0);
-        return RET_BLOCK;
+        int64_t w = sock_wait(t, &s->sndtimeo);
+        t->io_done = w == RET_BLOCK ? done : 0;
+        return w == RET_BLOCK || !done ? w : (int64_t)done;
     }
     t->io_done = 0;
     if (done) { ret = (int64_t)done; goto out; }
@@ -1230,10 +1242,11 @@ static int64_t do_recvmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     if (n < 0) {
         free(data);
         if (e == EAGAIN) {
-            if (done) { t->io_done = 0; return (int64_t)done; }
+            if (done && (nonblock || (t->in_syscall && t->timed_out))) { t->io_done = 0; return (int64_t)done; }
             if (nonblock) return -EAGAIN;
-            sched_block(t, WAIT_IO, 0, true, 0);
-            return RET_BLOCK;
+            int64_t w = sock_wait(t, &s->rcvtimeo);
+            if (w != RET_BLOCK) t->io_done = 0;
+            return w;
         }
         t->io_done = 0;
         return -e;
@@ -1261,10 +1274,13 @@ static int64_t do_recvmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     pop_recs(s);
     if (n > 0) sched_wake_io();
     done += copy;
-    if (stream && n > 0 && (flags & MSG_WAITALL) && done < len && !nonblock && !(m->msg_flags & MSG_CTRUNC) && !r) {
+    /* MSG_WAITALL goes on until the buffer is full, the end, or descriptors came. */
+    if (stream && n > 0 && (flags & MSG_WAITALL) && done < len && !nonblock && !m->ctl_used && !(m->msg_flags & MSG_CTRUNC)) {
         t->io_done = done;
-        sched_block(t, WAIT_IO, 0, true, 0);
-        return RET_BLOCK;
+        int64_t w = sock_wait(t, &s->rcvtimeo);
+        if (w == RET_BLOCK) return w;
+        t->io_done = 0;
+        return (int64_t)done;
     }
     t->io_done = 0;
     if (is_inet(s) && stream) m->fromlen = 0;   /* TCP gives no address */
@@ -1613,6 +1629,10 @@ static int64_t sys_setsockopt(struct syscall *sc)
             memcpy(&tv, buf, sizeof tv);
             if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) return -EDOM;
             if (tv.tv_sec < 0) tv.tv_sec = tv.tv_usec = 0;
+            /* Kept in jiffies as Linux does: up to the next 4 ms tick (HZ 250, the coarse
+             * clocks' resolution here). */
+            tv.tv_usec = (tv.tv_usec + 3999) / 4000 * 4000;
+            if (tv.tv_usec == 1000000) { tv.tv_sec++; tv.tv_usec = 0; }
             if (name == SO_RCVTIMEO) s->rcvtimeo = tv; else s->sndtimeo = tv;
             return 0;
         }

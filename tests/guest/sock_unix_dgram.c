@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,6 +105,33 @@ int main(void)
     check("seqpacket recv 2", recv(s, buf, sizeof buf, 0));
     int dg = socket(AF_UNIX, SOCK_DGRAM, 0);
     check("dgram connect to seqpacket listener", connect(dg, (struct sockaddr *)&Q, ql));
+    /* SO_RCVTIMEO: a receive and an accept that wait no longer than that. */
+    int sp[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+    struct timeval tv = { 0, 50000 };
+    check("SO_RCVTIMEO", setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+    struct timeval back; socklen_t bl2 = sizeof back;
+    getsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &back, &bl2);
+    printf("  reads back %ld.%06ld\n", (long)back.tv_sec, (long)back.tv_usec);
+    check("recv with timeout, nothing comes", recv(sp[0], buf, sizeof buf, 0));
+    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    check("accept with timeout, nobody comes", accept(l, NULL, NULL));
+    /* MSG_WAITALL: one receive of pieces written apart. */
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        write(sp[1], "ab", 2);
+        usleep(20000);
+        write(sp[1], "cd", 2);
+        usleep(20000);
+        write(sp[1], "ef", 2);
+        _exit(0);
+    }
+    tv.tv_usec = 0;
+    setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    check("recv MSG_WAITALL 6", recv(sp[0], buf, 6, MSG_WAITALL));
+    printf("  %.6s\n", buf);
+    waitpid(pid, &st, 0);
     unlink("a.sock"); unlink("b.sock"); unlink("q.sock");
     return 0;
 }
