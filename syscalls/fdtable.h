@@ -65,6 +65,9 @@ struct iovec;
 void sock_release(struct open_file *f);
 int64_t sock_rw(struct task *t, struct open_file *f, const struct iovec *iov, int iovcnt, bool writing);
 short sock_poll_fix(const struct open_file *f, short revents);
+/* A socket joined, changed in or left an epoll set (syscalls/poll.c tells). */
+struct epoll_event;
+void sock_epoll_noted(struct open_file *ep, struct open_file *f, int op, const struct epoll_event *ev);
 
 /* Host directory descriptor to use with *at() calls for the guest's dirfd argument
  * (AT_FDCWD means the guest's cwd). -EBADF when the guest fd is not open. */

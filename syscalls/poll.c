@@ -249,6 +249,7 @@ static int64_t sys_epoll_ctl(struct syscall *sc)
     struct epoll_event ev = { 0 };
     if (op != EPOLL_CTL_DEL && guest_read(t->as, sc->a[3], &ev, sizeof ev)) return -EFAULT;
     if (epoll_ctl(ep->host_fd, op, f->host_fd, op == EPOLL_CTL_DEL ? NULL : &ev) < 0) return -errno;
+    if (f->sk) sock_epoll_noted(ep, f, op, &ev);
     if (op == EPOLL_CTL_ADD && !f->internal && !epoll_has_host(ep)) {
         const struct open_file **n = realloc(host_epolls, (nhost_epolls + 1) * sizeof *n);
         if (n) { host_epolls = n; host_epolls[nhost_epolls++] = ep; }

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -98,6 +99,10 @@ struct sock {
     struct linger linger;
     struct timeval rcvtimeo, sndtimeo;
     int rcvlowat, priority, ip_ttl, ip_tos, tcp_keepidle, tcp_keepintvl, tcp_keepcnt, tcp_maxseg;
+    /* The guest's epoll sets that hold this socket (references taken): its host
+     * descriptor changes at connect and listen, and goes back into each. */
+    struct epoll_note { struct open_file *ep; struct epoll_event ev; } *epolls;
+    int nepolls;
     /* MSG_MORE (and TCP_CORK): bytes held back until a send without it. */
     char *cork;
     size_t corklen;
@@ -162,8 +167,10 @@ static struct sock *sock_new(struct open_file *f, int domain, int type, int prot
     s->type = type;
     s->protocol = protocol;
     s->rx_w = -1;
-    s->rcvbuf = RMEM_MAX;
-    s->sndbuf = RMEM_MAX;
+    /* Linux's defaults: net.core.[rw]mem_default, for TCP tcp_rmem[1] and tcp_wmem[1]. */
+    bool tcp = (domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM;
+    s->rcvbuf = tcp ? 131072 : RMEM_MAX;
+    s->sndbuf = tcp ? 16384 : RMEM_MAX;
     s->ip_ttl = 64;
     s->tcp_keepidle = 7200; s->tcp_keepintvl = 75; s->tcp_keepcnt = 9; s->tcp_maxseg = 536;
     s->rcvlowat = 1;
@@ -193,17 +200,48 @@ void sock_release(struct open_file *f)
     while (s->rx_head) { struct rec *r = s->rx_head; s->rx_head = r->next; rec_free(r); }
     if (s->rx_w >= 0) close(s->rx_w);
     free(s->cork);
+    for (int i = 0; i < s->nepolls; i++) file_put(s->epolls[i].ep);
+    free(s->epolls);
     free(s);
 }
 
-/* The host descriptor behind f becomes h (same number: the guest's epoll and poll sets
- * keep naming it). */
+/* The host descriptor behind f becomes h (same number), and goes back into the guest's
+ * epoll sets that held the old one (the host dropped it from them with its file). */
 static int replace_host_fd(struct open_file *f, int h)
 {
     int r = dup3(h, f->host_fd, O_CLOEXEC);
     int e = errno;
     close(h);
-    return r < 0 ? -e : 0;
+    if (r < 0) return -e;
+    struct sock *s = f->sk;
+    for (int i = 0; s && i < s->nepolls; i++) {
+        struct epoll_event ev = s->epolls[i].ev;
+        if (epoll_ctl(s->epolls[i].ep->host_fd, EPOLL_CTL_ADD, f->host_fd, &ev) < 0 && errno == EEXIST)
+            epoll_ctl(s->epolls[i].ep->host_fd, EPOLL_CTL_MOD, f->host_fd, &ev);
+    }
+    return 0;
+}
+
+void sock_epoll_noted(struct open_file *ep, struct open_file *f, int op, const struct epoll_event *ev)
+{
+    struct sock *s = f->sk;
+    if (!s) return;
+    int i;
+    for (i = 0; i < s->nepolls && s->epolls[i].ep != ep; i++) {}
+    if (op == EPOLL_CTL_DEL) {
+        if (i == s->nepolls) return;
+        file_put(s->epolls[i].ep);
+        s->epolls[i] = s->epolls[--s->nepolls];
+        return;
+    }
+    if (i == s->nepolls) {
+        struct epoll_note *n = realloc(s->epolls, (size_t)(s->nepolls + 1) * sizeof *n);
+        if (!n) return;
+        s->epolls = n;
+        s->epolls[s->nepolls++].ep = ep;
+        ep->refs++;
+    }
+    s->epolls[i].ev = *ev;
 }
 
 /* A datagram socket's receive queue: the guest reads end 0, uniemu writes end 1. */

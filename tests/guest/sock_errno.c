@@ -116,6 +116,15 @@ int main(void)
     printf("%d\n", opt);
     check("udp socket on unix protocol", socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP));
     check("raw socket without protocol", socket(AF_INET, SOCK_RAW, 0));
+    /* Buffer sizes are doubled, with a floor. */
+    int small = 1000, got; socklen_t gl = sizeof got;
+    setsockopt(t2, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    getsockopt(t2, SOL_SOCKET, SO_RCVBUF, &got, &gl);
+    printf("  SO_RCVBUF 1000 reads %d\n", got);
+    small = 5000;
+    setsockopt(t2, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    getsockopt(t2, SOL_SOCKET, SO_SNDBUF, &got, &gl);
+    printf("  SO_SNDBUF 5000 reads %d\n", got);
     check("getsockopt level 500 on tcp", getsockopt(t2, 500, SO_OOBINLINE, &opt, &ol));
     check("getsockopt udp level on tcp", getsockopt(t2, IPPROTO_UDP, SO_OOBINLINE, &opt, &ol));
     check("getsockopt unknown tcp option", getsockopt(t2, IPPROTO_TCP, 9999, &opt, &ol));

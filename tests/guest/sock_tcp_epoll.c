@@ -121,6 +121,32 @@ int main(void)
     check("epoll_wait after peer shutdown", epoll_wait(ep, &out, 1, 1000));
     printf("  events EPOLLIN %d EPOLLRDHUP %d\n", (out.events & EPOLLIN) != 0, (out.events & EPOLLRDHUP) != 0);
     close(c); close(s);
+    /* Sockets put in an epoll set before listen and before connect stay in it. */
+    int ep2 = epoll_create1(0);
+    int l2 = socket(AF_INET, SOCK_STREAM, 0);
+    struct epoll_event e2 = { .events = EPOLLIN, .data.u32 = 1 };
+    check("epoll_ctl before listen", epoll_ctl(ep2, EPOLL_CTL_ADD, l2, &e2));
+    struct sockaddr_in a2 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    bind(l2, (struct sockaddr *)&a2, sizeof a2);
+    socklen_t a2l = sizeof a2;
+    getsockname(l2, (struct sockaddr *)&a2, &a2l);
+    listen(l2, 4);
+    int c2 = socket(AF_INET, SOCK_STREAM, 0);
+    check("connect", connect(c2, (struct sockaddr *)&a2, sizeof a2));
+    struct epoll_event o2 = { 0 };
+    check("epoll_wait: the listener", epoll_wait(ep2, &o2, 1, 1000));
+    printf("  data %u EPOLLIN %d\n", o2.data.u32, (o2.events & EPOLLIN) != 0);
+    int s2 = accept(l2, NULL, NULL);
+    int c3 = socket(AF_INET, SOCK_STREAM, 0);
+    struct epoll_event e3 = { .events = EPOLLIN, .data.u32 = 3 };
+    epoll_ctl(ep2, EPOLL_CTL_DEL, l2, NULL);
+    check("epoll_ctl before connect", epoll_ctl(ep2, EPOLL_CTL_ADD, c3, &e3));
+    connect(c3, (struct sockaddr *)&a2, sizeof a2);
+    int s3 = accept(l2, NULL, NULL);
+    write(s3, "x", 1);
+    check("epoll_wait: the connected socket", epoll_wait(ep2, &o2, 1, 1000));
+    printf("  data %u EPOLLIN %d\n", o2.data.u32, (o2.events & EPOLLIN) != 0);
+    close(s2); close(s3); close(c2); close(c3); close(l2); close(ep2);
     /* IPv6 loopback TCP. */
     int l6 = socket(AF_INET6, SOCK_STREAM, 0);
     struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
