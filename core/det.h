@@ -21,6 +21,8 @@ void det_random(void *buf, size_t len);
 uint64_t det_sched_random(void);
 /* The address layout's own stream (--aslr). */
 uint64_t det_layout_random(void);
+/* The network's faults (--net-faults), a stream of their own. */
+uint64_t det_net_random(void);
 /* Virtual nanoseconds since boot: retired instructions plus accumulated sleeps. */
 uint64_t det_now_ns(void);
 /* CLOCK_MONOTONIC: det_now_ns() plus the uptime at start. */

@@ -63,6 +63,8 @@ int64_t internal_write(struct task *t, struct open_file *f, const char *data, si
  * readv/writev on one (iov holds guest addresses); poll's answer made Linux's. */
 struct iovec;
 void sock_release(struct open_file *f);
+/* --net-faults: what Linux allows a network to do, drawn from the seed (docs/network.md). */
+extern bool sock_net_faults;
 int64_t sock_rw(struct task *t, struct open_file *f, const struct iovec *iov, int iovcnt, bool writing);
 short sock_poll_fix(const struct open_file *f, short revents);
 /* A socket joined, changed in or left an epoll set (syscalls/poll.c tells). */

@@ -109,6 +109,26 @@ struct sock {
 };
 
 static struct sock *all_socks;
+bool sock_net_faults;
+
+/* --net-faults: one chance in `one_in`, from the network's own random stream (so the
+ * guest's random bytes and the scheduler's choices stay as they were). */
+static bool net_fault(unsigned one_in) { return sock_net_faults && det_net_random() % one_in == 0; }
+static size_t net_fault_len(size_t n) { return n > 1 ? 1 + (size_t)(det_net_random() % n) : n; }
+
+/* A TCP connection cut (--net-faults): both ends get ECONNRESET once, then EOF/EPIPE. */
+static void conn_reset(struct sock *s)
+{
+    s->so_error = ECONNRESET;
+    shutdown(s->file->host_fd, SHUT_RDWR);
+    s->shut_rd = s->shut_wr = true;
+    if (s->peer) {
+        s->peer->so_error = ECONNRESET;
+        s->peer->shut_wr = true;
+        shutdown(s->peer->file->host_fd, SHUT_RDWR);
+    }
+    sched_wake_io();
+}
 static uint64_t next_autobind;      /* AF_UNIX autobind names, in order */
 static int next_port = EPHEMERAL_LO;
 
@@ -1071,7 +1091,8 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     if (flags & MSG_OOB && s->type != SOCK_STREAM) return -EOPNOTSUPP;
     /* The largest UDP payload (the IP length field; IPv6's excludes its header). */
     if (is_inet(s) && s->type == SOCK_DGRAM && m->total > (s->domain == AF_INET ? 65507u : 65527u)) return -EMSGSIZE;
-    if (s->so_error && s->type == SOCK_DGRAM) { int e = s->so_error; s->so_error = 0; return -e; }
+    if (is_inet(s) && s->type == SOCK_STREAM && s->state == SK_CONNECTED && net_fault(128)) conn_reset(s);
+    if (s->so_error) { int e = s->so_error; s->so_error = 0; return -e; }
     struct rec *r = calloc(1, sizeof *r);
     if (!r) return -ENOMEM;
     r->cred = cred_now(t, false);
@@ -1125,6 +1146,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
         } else if (udp) dst = s->peername;
         if (to->shut_rd && !udp) { ret = -EPIPE; goto out_pipe; }
         if (s->domain == AF_UNIX && to->peer && to->peer != s && to != s) { ret = -EPERM; goto out; }
+        if (udp && net_fault(8)) { ret = (int64_t)user_len; goto out; }   /* lost on the way */
         from_name(s, r, &dst);
         if (udp) {   /* as the receiver's family sees it (v4-mapped for an IPv6 socket) */
             struct sockaddr_storage c;
@@ -1163,8 +1185,10 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
         goto out;
     }
     if (m->total == 0) { ret = 0; goto out; }
-    while (done < m->total) {
-        n = send(f->host_fd, data + done, m->total - done, host_flags);
+    /* A non-blocking write may move less than asked (a blocking one moves everything). */
+    size_t limit = nonblock && net_fault(4) ? done + net_fault_len(m->total - done) : m->total;
+    while (done < limit) {
+        n = send(f->host_fd, data + done, limit - done, host_flags);
         if (n <= 0) break;
         struct rec *piece = r;
         if (!piece) { piece = calloc(1, sizeof *piece); if (!piece) break; piece->cred = cred_now(t, false); from_name(s, piece, NULL); }
@@ -1175,7 +1199,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
         sched_wake_io();
     }
     int e = n < 0 ? errno : 0;
-    if (done < m->total && (e == EAGAIN || n > 0) && !nonblock) {
+    if (done < m->total && (e == EAGAIN || n > 0 || limit < m->total) && !nonblock) {
         free(data); if (r) rec_free(r);
         int64_t w = sock_wait(t, &s->sndtimeo);
         t->io_done = w == RET_BLOCK ? done : 0;
@@ -1250,6 +1274,7 @@ static int64_t do_recvmsg(struct task *t, struct sock *s, struct msg_io *m, int 
     bool nonblock = f->guest_nonblock || (flags & MSG_DONTWAIT);
     m->fromlen = 0;
     m->msg_flags = flags & MSG_CMSG_CLOEXEC;   /* as ___sys_recvmsg starts it */
+    if (is_inet(s) && s->type == SOCK_STREAM && s->state == SK_CONNECTED && net_fault(128)) conn_reset(s);
     if (s->so_error) { int e = s->so_error; s->so_error = 0; return -e; }
     if (flags & MSG_ERRQUEUE) return is_inet(s) ? -EAGAIN : -EOPNOTSUPP;   /* nothing ever queues an error */
     /* Out-of-band data: AF_UNIX streams keep it in the host socketpair; TCP never has any. */
@@ -1269,6 +1294,8 @@ static int64_t do_recvmsg(struct task *t, struct sock *s, struct msg_io *m, int 
             if (q->nfds || s->passcred) { uint64_t lim = q->end - s->rx_out; if (lim < want) want = (size_t)lim; break; }
         }
     }
+    /* A stream read may return less than is there. */
+    if (stream && want > 1 && net_fault(2)) want = net_fault_len(want);
     char *data = malloc(len ? len : 1);
     if (!data) return -ENOMEM;
     struct iovec hv = { data, want };

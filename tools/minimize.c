@@ -109,6 +109,7 @@ static int run_child(bool replay, const struct guide_event *ev, int n, const cha
         struct run_options opt = { 0 };
         opt.seed = rr.seed;
         opt.aslr = rr.aslr;
+        opt.net_faults = rr.net_faults;
         opt.exe_override = rr.exe_path;
         opt.execfn = rr.execfn;
         opt.sched.quantum = rr.quantum;
