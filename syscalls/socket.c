@@ -487,7 +487,6 @@ static struct sock *inet_lookup(bool stream, const struct sockaddr_storage *dst)
     for (struct sock *o = all_socks; o; o = o->next) {
         if (!is_inet(o) || !o->bound || (o->type != SOCK_DGRAM) != stream) continue;
         if (stream && o->state != SK_LISTEN) continue;
-        if (!stream && o->state == SK_CONNECTED && o->peer == NULL && o->peerlen) { /* connected elsewhere: still receives from its peer only */ }
         struct cover oc = cover_of(o, &o->name);
         if (!covers_overlap(c, oc)) continue;
         int score = (c.v4 && oc.v4 == 2) || (c.v6 && oc.v6 == 2) ? 1 : 0;

@@ -33,7 +33,16 @@ static void show_name(const char *what, struct sockaddr_un *a, socklen_t len)
 {
     if (len <= offsetof(struct sockaddr_un, sun_path)) printf("%-40s len=%u unnamed\n", what, len);
     else if (a->sun_path[0]) printf("%-40s len=%u path=%s\n", what, len, a->sun_path);
-    else printf("%-40s len=%u abstract=%.*s\n", what, len, (int)(len - offsetof(struct sockaddr_un, sun_path) - 1), a->sun_path + 1);
+    else {
+        /* Abstract names carry our pid (the host's namespace is shared with other runs
+         * natively): shown as PID. */
+        char n[128], pid[16];
+        snprintf(n, sizeof n, "%.*s", (int)(len - offsetof(struct sockaddr_un, sun_path) - 1), a->sun_path + 1);
+        snprintf(pid, sizeof pid, "%07d", (int)getpid());
+        char *at = strstr(n, pid);
+        if (at) { char rest[128]; snprintf(rest, sizeof rest, "%s", at + strlen(pid)); snprintf(at, sizeof n - (at - n), "PID%s", rest); }
+        printf("%-40s len=%u abstract=%s\n", what, len, n);
+    }
 }
 
 static int cmp(const void *a, const void *b) { return strcmp(a, b); }
@@ -152,13 +161,15 @@ int main(void)
     serve("srv.sock", 0);
     printf("-- abstract\n");
     char name[64];
-    snprintf(name, sizeof name, "uniemu-test-%d", 7);
+    snprintf(name, sizeof name, "uniemu-test-%07d", (int)getpid());
     serve(name, 1);
     /* A full backlog: listen(0) queues one connection; the next non-blocking connect
      * is EAGAIN, a blocking one waits until accept makes room. */
     printf("-- backlog\n");
     struct sockaddr_un q;
-    socklen_t ql = mkaddr(&q, "uniemu-test-backlog", 1);
+    char bname[64];
+    snprintf(bname, sizeof bname, "uniemu-test-backlog-%07d", (int)getpid());
+    socklen_t ql = mkaddr(&q, bname, 1);
     int l = socket(AF_UNIX, SOCK_STREAM, 0);
     check("bind", bind(l, (struct sockaddr *)&q, ql));
     check("listen 0", listen(l, 0));

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -109,7 +110,9 @@ func udp() {
 }
 
 func unix() {
-	ln, err := net.Listen("unix", "@gonet-uniemu-test")
+	// The host's abstract namespace is shared with other runs natively: our pid in the name.
+	name := fmt.Sprintf("@gonet-uniemu-test-%d", os.Getpid())
+	ln, err := net.Listen("unix", name)
 	must(err)
 	done := make(chan string)
 	go func() {
@@ -119,7 +122,7 @@ func unix() {
 		c.Close()
 		done <- string(b)
 	}()
-	c, err := net.Dial("unix", "@gonet-uniemu-test")
+	c, err := net.Dial("unix", name)
 	must(err)
 	io.WriteString(c, "over an abstract unix socket")
 	c.Close()
