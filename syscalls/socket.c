@@ -463,6 +463,13 @@ static void convert_name(const struct sockaddr_storage *in, int fam, struct sock
     if (name_is_any(out)) loopback_name(fam, out, fam == AF_INET6 && is4);
 }
 
+static bool same_inet_name(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family || get_port(a) != get_port(b)) return false;
+    if (a->ss_family == AF_INET) return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
 /* The one-line note for an address outside uniemu's network. */
 static void note_unreachable(const struct sockaddr_storage *ss)
 {
@@ -1152,6 +1159,8 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
             convert_name(&r->from, to->domain, &c);
             r->from = c;
             r->fromlen = to->domain == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+            /* A connected UDP socket takes datagrams from its peer only. */
+            if (to->state == SK_CONNECTED && to->peerlen && !same_inet_name(&r->from, &to->peername)) { ret = (int64_t)user_len; goto out; }
         }
         int d = deliver_dgram(to, data, m->total, r);
         if (d == 0) { r = NULL; ret = (int64_t)user_len; }

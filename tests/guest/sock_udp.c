@@ -93,6 +93,19 @@ int main(void)
     v6o = 0;
     getsockopt(fresh, IPPROTO_IPV6, IPV6_V6ONLY, &v6o, &vl);
     printf("  IPV6_V6ONLY reads %d\n", v6o);
+    /* A connected UDP socket takes datagrams from its peer only. */
+    int ua = socket(AF_INET, SOCK_DGRAM, 0), ub = socket(AF_INET, SOCK_DGRAM, 0), uo = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in pa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) }, pb = pa;
+    bind(ua, (struct sockaddr *)&pa, sizeof pa);
+    bind(ub, (struct sockaddr *)&pb, sizeof pb);
+    l = sizeof pa; getsockname(ua, (struct sockaddr *)&pa, &l);
+    l = sizeof pb; getsockname(ub, (struct sockaddr *)&pb, &l);
+    check("connect a to b", connect(ua, (struct sockaddr *)&pb, sizeof pb));
+    check("sendto a from another", sendto(uo, "other", 5, 0, (struct sockaddr *)&pa, sizeof pa));
+    check("sendto a from b", sendto(ub, "peer", 4, 0, (struct sockaddr *)&pa, sizeof pa));
+    check("recv on a", recv(ua, buf, sizeof buf, MSG_DONTWAIT));
+    printf("  got %.4s\n", buf);
+    check("recv on a again", recv(ua, buf, sizeof buf, MSG_DONTWAIT));
     /* Two sockets on one port: EADDRINUSE; with SO_REUSEADDR on both, allowed. */
     int d1 = socket(AF_INET, SOCK_DGRAM, 0), d2 = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in p = a;
