@@ -99,6 +99,7 @@ struct sock {
     struct linger linger;
     struct timeval rcvtimeo, sndtimeo;
     int rcvlowat, priority, ip_ttl, ip_tos, tcp_keepidle, tcp_keepintvl, tcp_keepcnt, tcp_maxseg;
+    int mcast_groups;               /* multicast memberships joined (nothing is ever sent to them) */
     /* The guest's epoll sets that hold this socket (references taken): its host
      * descriptor changes at connect and listen, and goes back into each. */
     struct epoll_note { struct open_file *ep; struct epoll_event ev; } *epolls;
@@ -330,7 +331,7 @@ static bool covers_overlap(struct cover a, struct cover b)
 static struct sock *inet_conflict(const struct sock *self, struct cover c, bool listening_only)
 {
     for (struct sock *o = all_socks; o; o = o->next) {
-        if (o == self || !is_inet(o) || !o->bound || (o->type == SOCK_DGRAM) != (self->type == SOCK_DGRAM)) continue;
+        if (o == self || !is_inet(o) || !o->bound || o->protocol != self->protocol) continue;
         if (listening_only && o->state != SK_LISTEN) continue;
         if (!covers_overlap(c, cover_of(o, &o->name))) continue;
         if (self->reuseport && o->reuseport) continue;
@@ -482,8 +483,9 @@ static void note_unreachable(const struct sockaddr_storage *ss)
     fprintf(stderr, "uniemu: %s is outside the guest's network (loopback only): ENETUNREACH\n", buf);
 }
 
-/* The inet socket bound to dst (a listener for streams), the most specific first. */
-static struct sock *inet_lookup(bool stream, const struct sockaddr_storage *dst)
+/* The inet socket of protocol proto bound to dst (a listener for streams), the most
+ * specific first. */
+static struct sock *inet_lookup(bool stream, int proto, const struct sockaddr_storage *dst)
 {
     struct sock tmp = { 0 };
     struct cover c = cover_of(&tmp, dst);
@@ -492,7 +494,7 @@ static struct sock *inet_lookup(bool stream, const struct sockaddr_storage *dst)
     struct sock *best = NULL;
     int best_score = -1;
     for (struct sock *o = all_socks; o; o = o->next) {
-        if (!is_inet(o) || !o->bound || (o->type != SOCK_DGRAM) != stream) continue;
+        if (!is_inet(o) || !o->bound || (o->type != SOCK_DGRAM) != stream || o->protocol != proto) continue;
         if (stream && o->state != SK_LISTEN) continue;
         struct cover oc = cover_of(o, &o->name);
         if (!covers_overlap(c, oc)) continue;
@@ -587,7 +589,7 @@ static int check_type(int domain, int type, int proto, int *kind, int *flags)
         return 0;
     }
     if (*kind == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP)) return 0;
-    if (*kind == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP)) return 0;
+    if (*kind == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) return 0;   /* UDP-Lite: UDP with its own ports */
     if (*kind == SOCK_RAW) return proto ? -EPERM : -EPROTONOSUPPORT;   /* no raw sockets inside uniemu */
     return -EPROTONOSUPPORT;
 }
@@ -840,7 +842,7 @@ static int64_t sys_connect(struct syscall *sc)
             return -ENETUNREACH;
         }
         if ((r = inet_autobind(s))) return r;
-        target = inet_lookup(conn_based(s), &dst);
+        target = inet_lookup(conn_based(s), s->protocol, &dst);
         struct sockaddr_storage d2;
         convert_name(&dst, s->domain, &d2);
         dst = d2;
@@ -1136,7 +1138,7 @@ static int64_t do_sendmsg(struct task *t, struct sock *s, struct msg_io *m, int 
                 if ((ret = inet_addr_in(s, m->dst, m->dstlen, &dst, false))) goto out;
                 if (!inet_is_local(&dst, false)) { note_unreachable(&dst); ret = -ENETUNREACH; goto out; }
                 if ((ret = inet_autobind(s))) goto out;
-                to = inet_lookup(false, &dst);
+                to = inet_lookup(false, s->protocol, &dst);
                 if (!to) { ret = (int64_t)user_len; goto out; }   /* nobody bound: the datagram is lost */
             } else {
                 struct sockaddr_un un;
@@ -1737,6 +1739,17 @@ static int64_t sys_setsockopt(struct syscall *sc)
         return 0;
     }
     if (level == IPPROTO_IP && is_inet(s) && name == IP_TOS) { s->ip_tos = v & 0xff; return 0; }
+    if (level == IPPROTO_IP && s->domain == AF_INET && (name == MCAST_JOIN_GROUP || name == MCAST_LEAVE_GROUP ||
+                                                     name == IP_ADD_MEMBERSHIP || name == IP_DROP_MEMBERSHIP)) {
+        /* Memberships are counted, never used: loopback carries no multicast here. An
+         * accepted socket starts with none (CVE-2017-8890's point). */
+        bool mcast_req = name == MCAST_JOIN_GROUP || name == MCAST_LEAVE_GROUP;
+        if (len < (mcast_req ? sizeof(struct group_req) : sizeof(struct ip_mreq))) return -EINVAL;
+        if (name == MCAST_JOIN_GROUP || name == IP_ADD_MEMBERSHIP) { s->mcast_groups++; return 0; }
+        if (!s->mcast_groups) return -EADDRNOTAVAIL;
+        s->mcast_groups--;
+        return 0;
+    }
     if (s->domain == AF_UNIX) return -EOPNOTSUPP;
     return -ENOPROTOOPT;
 }

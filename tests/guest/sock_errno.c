@@ -160,6 +160,18 @@ int main(void)
     check("getpeername on socketpair", getpeername(sp[0], (struct sockaddr *)&pa, &pal));
     printf("  len %u family %d\n", pal, pa.sun_family);
     check("getpeername to a bad address", getpeername(sp[0], (struct sockaddr *)-1, &pal));
+    /* A multicast membership of a listener is not its accepted sockets' (CVE-2017-8890). */
+    struct group_req gr = { 0 };
+    struct sockaddr_in *ga = (struct sockaddr_in *)&gr.gr_group;
+    ga->sin_family = AF_INET;
+    ga->sin_addr.s_addr = htonl(0xe0000001);
+    check("MCAST_JOIN_GROUP on the listener", setsockopt(t, IPPROTO_IP, MCAST_JOIN_GROUP, &gr, sizeof gr));
+    int t4 = socket(AF_INET, SOCK_STREAM, 0);
+    connect(t4, (struct sockaddr *)&in, sizeof in);
+    int acc4 = accept(t, NULL, NULL);
+    check("MCAST_LEAVE_GROUP on the accepted socket", setsockopt(acc4, IPPROTO_IP, MCAST_LEAVE_GROUP, &gr, sizeof gr));
+    check("MCAST_LEAVE_GROUP on the listener", setsockopt(t, IPPROTO_IP, MCAST_LEAVE_GROUP, &gr, sizeof gr));
+    check("MCAST_LEAVE_GROUP again", setsockopt(t, IPPROTO_IP, MCAST_LEAVE_GROUP, &gr, sizeof gr));
     int op = open(".", O_PATH);
     check("accept on an O_PATH descriptor", accept(op, NULL, NULL));
     unlink("e.sock");

@@ -106,6 +106,14 @@ int main(void)
     check("recv on a", recv(ua, buf, sizeof buf, MSG_DONTWAIT));
     printf("  got %.4s\n", buf);
     check("recv on a again", recv(ua, buf, sizeof buf, MSG_DONTWAIT));
+    /* UDP-Lite has ports of its own: the same number as a UDP socket's is free. */
+    int lite = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+    check("udplite socket", lite >= 0);
+    check("udplite bind on a UDP socket's port", bind(lite, (struct sockaddr *)&pa, sizeof pa));
+    int lite2 = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+    check("udplite sendto", sendto(lite2, "lite", 4, 0, (struct sockaddr *)&pa, sizeof pa));
+    check("udplite recv", recv(lite, buf, sizeof buf, MSG_DONTWAIT));
+    check("udp socket on that port got nothing", recv(ua, buf, sizeof buf, MSG_DONTWAIT));
     /* Two sockets on one port: EADDRINUSE; with SO_REUSEADDR on both, allowed. */
     int d1 = socket(AF_INET, SOCK_DGRAM, 0), d2 = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in p = a;
