@@ -1,7 +1,7 @@
 #include "core/det.h"
 #include <string.h>
 
-static uint64_t seed_, rng_[4], sched_rng_[4], layout_rng_[4], timer_rng_[4], insns_, slept_ns_;
+static uint64_t seed_, rng_[4], sched_rng_[4], layout_rng_[4], timer_rng_[4], net_rng_[4], insns_, slept_ns_;
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -24,6 +24,7 @@ static uint64_t next64(void) { return xoshiro(rng_); }
 uint64_t det_sched_random(void) { return xoshiro(sched_rng_); }
 uint64_t det_layout_random(void) { return xoshiro(layout_rng_); }
 uint64_t det_timer_random(void) { return xoshiro(timer_rng_); }
+uint64_t det_net_random(void) { return xoshiro(net_rng_); }
 
 void det_init(uint64_t seed)
 {
@@ -38,6 +39,8 @@ void det_init(uint64_t seed)
     for (int i = 0; i < 4; i++) layout_rng_[i] = splitmix64(&x);
     x = seed ^ 0x7133e57133e57133ULL;
     for (int i = 0; i < 4; i++) timer_rng_[i] = splitmix64(&x);
+    x = seed ^ 0x0e7fa0170e7fa017ULL;
+    for (int i = 0; i < 4; i++) net_rng_[i] = splitmix64(&x);
     insns_ = slept_ns_ = 0;
 }
 

@@ -27,6 +27,8 @@ uint64_t det_layout_random(void);
 /* Timer expiry's own stream: how late within its slack each timer fires. It is drawn
  * as timers are armed, in the same order in a record and its replay. */
 uint64_t det_timer_random(void);
+/* The network's faults (--net-faults), a stream of their own. */
+uint64_t det_net_random(void);
 /* Virtual nanoseconds since boot: retired instructions plus accumulated sleeps. */
 uint64_t det_now_ns(void);
 /* CLOCK_MONOTONIC: det_now_ns() plus the uptime at start. */

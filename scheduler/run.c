@@ -478,6 +478,7 @@ int run_prepare(const char *prog, char *const argv[], char *const envp[], const 
     det_init(opt->seed);
     syscalls_init();
     as_aslr = opt->aslr;
+    sock_net_faults = opt->net_faults;
     char exe[PATH_MAX];
     if (opt->exe_override) snprintf(exe, sizeof exe, "%s", opt->exe_override);
     else if (!realpath(prog, exe)) {
@@ -535,6 +536,7 @@ int run_prepared(struct prepared_run *pr, const struct run_options *opt)
         det_random(rnd, sizeof rnd);
         guest_poke(t->as, pr->random_at, rnd, sizeof rnd);
     }
+    sock_net_faults = opt->net_faults;
     if (sched_init(&opt->sched) != 0) { tasks_free_all(); return 2; }
     first_process = t->proc;
     sched_add(t);

@@ -16,6 +16,7 @@ struct task;
 struct run_options {
     uint64_t seed;
     bool aslr;                 /* random address layout from the seed */
+    bool net_faults;           /* short reads and writes, lost datagrams, resets, by seed */
     struct sched_options sched;
     const char *strace_path;   /* NULL: no log; "" or "-": stderr */
     const char *exe_override;  /* replay: the program's recorded absolute path */

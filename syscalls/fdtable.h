@@ -26,8 +26,9 @@ struct open_file {
     /* /dev/random or /dev/urandom (any name for char devices 1:8 and 1:9): reads give
      * the seed's random bytes, as getrandom does, never the host's. */
     bool random_dev;
-    /* A socket (so far only socketpair's AF_UNIX ends, internal like a pipe). */
+    /* A socket (internal like a pipe); sk is its state (syscalls/socket.c). */
     bool sock;
+    struct sock *sk;
     uint64_t ino;        /* internal files: the inode number the guest sees */
     /* File times (syscalls/ftimes.c): whether the file's times are the guest's to keep
      * (a file or directory; not a host terminal or pipe), its host identity, and
@@ -64,6 +65,18 @@ int fd_close(struct task *t, int fd);
 int64_t internal_read_result(struct task *t, struct open_file *f, int64_t n);
 int64_t internal_write(struct task *t, struct open_file *f, const char *data, size_t len);
 
+
+/* Sockets (syscalls/socket.c): the end of f's socket when f closes; read/write and
+ * readv/writev on one (iov holds guest addresses); poll's answer made Linux's. */
+struct iovec;
+void sock_release(struct open_file *f);
+/* --net-faults: what Linux allows a network to do, drawn from the seed (docs/network.md). */
+extern bool sock_net_faults;
+int64_t sock_rw(struct task *t, struct open_file *f, const struct iovec *iov, int iovcnt, bool writing);
+short sock_poll_fix(const struct open_file *f, short revents);
+/* A socket joined, changed in or left an epoll set (syscalls/poll.c tells). */
+struct epoll_event;
+void sock_epoll_noted(struct open_file *ep, struct open_file *f, int op, const struct epoll_event *ev);
 
 /* Host directory descriptor to use with *at() calls for the guest's dirfd argument
  * (AT_FDCWD means the guest's cwd). -EBADF when the guest fd is not open. */

@@ -50,6 +50,7 @@ void file_put(struct open_file *f)
     /* A pipe end closing means EOF or EPIPE for whoever waits on the other end. */
     if (f->internal) sched_wake_io();
     ftimes_release(f);
+    sock_release(f);
     close(f->host_fd);
     free(f->path);
     free(f);
@@ -355,6 +356,10 @@ static int64_t sys_read(struct syscall *sc)
     if (!f) return -EBADF;
     if (f->sigfd) return signalfd_read(sc->t, f, sc->a[1], sc->a[2]);
     if (f->random_dev) return random_into_guest(sc->t, sc->a[1], sc->a[2]);
+    if (f->sk) {
+        struct iovec v = { (void *)sc->a[1], sc->a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[2] };
+        return sock_rw(sc->t, f, &v, 1, false);
+    }
     int64_t n = read_into_guest(sc->t, f->host_fd, sc->a[1], sc->a[2], -1);
     if (f->internal) return internal_read_result(sc->t, f, n);
     if (n >= 0) ftimes_read(f);
@@ -366,6 +371,10 @@ static int64_t sys_write(struct syscall *sc)
     struct open_file *f = fd_get(sc->t, (int)sc->a[0]);
     if (!f) return -EBADF;
     int64_t n;
+    if (f->sk) {
+        struct iovec v = { (void *)sc->a[1], sc->a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[2] };
+        return sock_rw(sc->t, f, &v, 1, true);
+    }
     if (f->internal) {
         size_t count = sc->a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : sc->a[2];
         char *data = gather(sc->t, sc->a[1], count, &n);
@@ -464,6 +473,7 @@ static int64_t do_iov(struct syscall *sc, bool writing, int64_t off)
     struct iovec iov[IOV_MAX_GUEST];
     if (guest_read(t->as, sc->a[1], iov, iovcnt * sizeof iov[0])) return -EFAULT;
     struct open_file *f = fd_get(t, (int)sc->a[0]);
+    if (f->sk && off < 0) return sock_rw(t, f, iov, (int)iovcnt, writing);
     if (f->internal && off < 0) return internal_iov(t, f, iov, iovcnt, writing);
     if (f->random_dev && !writing) {
         int64_t total = 0;

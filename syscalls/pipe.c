@@ -63,6 +63,7 @@ void internal_stat_fix(struct open_file *f, struct stat *st)
     if (!f || !f->internal) return;
     st->st_ino = f->ino;
     st->st_dev = 0xf;   /* the anonymous pipefs device (as seen on this kernel) */
+    if (f->sock) st->st_mode = S_IFSOCK | 0777;   /* whatever stands in on the host (an eventfd for a listener) */
     struct timespec t = { DET_EPOCH_SEC, 0 };
     st->st_atim = st->st_mtim = st->st_ctim = t;
 }
@@ -73,6 +74,7 @@ void internal_statx_fix(struct open_file *f, struct statx *stx)
     stx->stx_ino = f->ino;
     stx->stx_dev_major = 0;
     stx->stx_dev_minor = 0xf;
+    if (f->sock) stx->stx_mode = S_IFSOCK | 0777;
     struct statx_timestamp t = { DET_EPOCH_SEC, 0, 0 };
     stx->stx_atime = stx->stx_mtime = stx->stx_ctime = stx->stx_btime = t;
 }

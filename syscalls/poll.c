@@ -82,6 +82,11 @@ static int64_t do_poll(struct task *t, uint64_t addr, uint64_t nfds, int64_t tim
     }
     for (uint64_t i = 0; i < nfds; i++) {
         gfds[i].revents = hfds[i].revents;
+        if (gfds[i].fd >= 0 && hfds[i].fd >= 0) {
+            short fixed = sock_poll_fix(fd_get(t, gfds[i].fd), gfds[i].revents);
+            if (gfds[i].revents && !fixed) n--;
+            gfds[i].revents = fixed;
+        }
         if (gfds[i].fd >= 0 && hfds[i].fd < 0) { gfds[i].revents = POLLNVAL; n++; }
     }
     if (nfds && guest_write(t->as, addr, gfds, nfds * sizeof gfds[0])) return -EFAULT;
@@ -152,7 +157,7 @@ static int64_t do_select(struct task *t, int nfds, uint64_t rd, uint64_t wr, uin
     for (int k = 0; k < 3; k++) FD_ZERO(&sets[k]);
     int count = 0;
     for (int i = 0; i < n; i++) {
-        short re = pf[i].revents;
+        short re = sock_poll_fix(fd_get(t, map[i]), pf[i].revents);
         if ((pf[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) { FD_SET(map[i], &sets[0]); count++; }
         if ((pf[i].events & POLLOUT) && (re & (POLLOUT | POLLERR))) { FD_SET(map[i], &sets[1]); count++; }
         if ((pf[i].events & POLLPRI) && (re & POLLPRI)) { FD_SET(map[i], &sets[2]); count++; }
@@ -244,6 +249,7 @@ static int64_t sys_epoll_ctl(struct syscall *sc)
     struct epoll_event ev = { 0 };
     if (op != EPOLL_CTL_DEL && guest_read(t->as, sc->a[3], &ev, sizeof ev)) return -EFAULT;
     if (epoll_ctl(ep->host_fd, op, f->host_fd, op == EPOLL_CTL_DEL ? NULL : &ev) < 0) return -errno;
+    if (f->sk) sock_epoll_noted(ep, f, op, &ev);
     if (op == EPOLL_CTL_ADD && !f->internal && !epoll_has_host(ep)) {
         const struct open_file **n = realloc(host_epolls, (nhost_epolls + 1) * sizeof *n);
         if (n) { host_epolls = n; host_epolls[nhost_epolls++] = ep; }

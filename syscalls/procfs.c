@@ -990,6 +990,7 @@ int procfs_readlink(struct task *t, const struct proc_node *pn, char *out, size_
         if (f && f->internal) {
             /* A pipe or eventfd of the guest: its own inode, not the host's. */
             if (f->path && !strcmp(f->path, "pipe")) snprintf(tmp, sizeof tmp, "pipe:[%llu]", (unsigned long long)f->ino);
+            else if (f->sock) snprintf(tmp, sizeof tmp, "socket:[%llu]", (unsigned long long)f->ino);
             else snprintf(tmp, sizeof tmp, "%s", f->path ? f->path : "anon_inode:[unknown]");
         } else if (pf) {
             snprintf(tmp, sizeof tmp, "%s", pf->path);

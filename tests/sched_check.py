@@ -16,7 +16,8 @@ Modes:
   replay     decisions written by a random run and forced into an rr run give the
              same output and log; a truncated decisions file is refused (125).
   outputs    any program whose output depends on the interleaving (a threaded python3
-             script): each seed exits 0, and at least three distinct outputs show up.
+             script), or on --net-faults (--uniemu-opt): each seed exits 0, and at
+             least three distinct outputs show up.
   deadlock   the program must be reported as a deadlock: status 125, each task listed.
   stracef    the --strace log of a threaded program: [pid N] prefixes only while
              several tasks live, <unfinished ...> matched by <... resumed>.
@@ -106,7 +107,7 @@ def mode_seed(a, tmp):
 def mode_outputs(a, tmp):
     seen = {}
     for seed in range(a.seeds):
-        opts = ["--sched", a.sched, "--seed", str(seed)]
+        opts = ["--sched", a.sched, "--seed", str(seed)] + a.uniemu_opt
         rc, out, err, log = deterministic(a.uniemu, opts, a.prog, tmp)
         if rc != 0:
             fail("seed %d: status %d, stderr %r" % (seed, rc, err[:300]))
@@ -244,6 +245,8 @@ def main():
     ap.add_argument("--uniemu", required=True)
     ap.add_argument("--seeds", type=int, default=16)
     ap.add_argument("--sched", default="random")
+    ap.add_argument("--uniemu-opt", action="append", default=[],
+                    help="another option for uniemu run (outputs mode), e.g. --net-faults")
     ap.add_argument("mode", choices=["seed", "order", "race", "replay", "deadlock", "stracef", "outputs"])
     ap.add_argument("prog", nargs=argparse.REMAINDER)
     a = ap.parse_args()

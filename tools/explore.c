@@ -237,7 +237,7 @@ static void report_failure(const struct job *j, const char *desc, const char *ou
 
 static int usage_explore(void)
 {
-    fprintf(stderr, "usage: uniemu explore [--runs N] [--jobs J] [--sched S] [--quantum N] [--first-seed S] [--aslr]\n"
+    fprintf(stderr, "usage: uniemu explore [--runs N] [--jobs J] [--sched S] [--quantum N] [--first-seed S] [--aslr] [--net-faults]\n"
                     "                      [--out DIR] [--stop-on crash|new] [--shard K/N] PROGRAM [ARGS...]\n"
                     "       uniemu explore --merge DIR... [--out DIR]\n");
     return 2;
@@ -302,6 +302,7 @@ int cmd_explore(int argc, char **argv)
         if (!strcmp(a, "--")) { i++; break; }
         if (!strcmp(a, "--merge")) { merge = true; continue; }
         if (!strcmp(a, "--aslr")) { opt.aslr = true; continue; }
+        if (!strcmp(a, "--net-faults")) { opt.net_faults = true; continue; }
         if (!v) return usage_explore();
         i++;
         if (!strcmp(a, "--runs")) runs = strtoull(v, NULL, 10);

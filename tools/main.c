@@ -42,6 +42,8 @@ static void usage(FILE *out)
             "                    show at most N bytes of each string in the log (default 32)\n"
             "  --seed N          seed for getrandom, AT_RANDOM and scheduling (default 0)\n"
             "  --aslr            a random address layout (stack, mmap base, brk) from the seed\n"
+            "  --net-faults      the network misbehaves as Linux allows, by seed: short reads and\n"
+            "                    non-blocking writes, lost UDP datagrams, TCP resets\n"
             "  --warn=none       no warnings at the moment of a mistake (default: --warn=all)\n"
             "  --trace=K[,K]     trace each insn (with the registers it changed), block, or mem\n"
             "                    access; --trace-file F, --trace-range A-B (addresses),\n"
@@ -104,6 +106,7 @@ static int parse_run_options(int argc, char **argv, int i, struct run_options *o
             opt->record_path = v;
         } else if (record && !strcmp(a, "--no-embed")) opt->record_no_embed = true;
         else if (!strcmp(a, "--aslr")) opt->aslr = true;
+        else if (!strcmp(a, "--net-faults")) opt->net_faults = true;
         else if (!strncmp(a, "--trace=", 8)) {
             char kinds[64];
             snprintf(kinds, sizeof kinds, "%s", a + 8);

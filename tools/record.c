@@ -276,6 +276,7 @@ int rec_record_start(const char *path, const char *exe_abs, const char *exe_file
     for (int i = 0; i < envc; i++) meta_kv("env", envp[i]);
     meta_kn("seed", opt->seed);
     meta_kn("aslr", opt->aslr);
+    meta_kn("net_faults", opt->net_faults);
     meta_kn("sched", opt->sched.kind);
     meta_kn("quantum", opt->sched.quantum);
     meta_kn("pct_depth", opt->sched.pct_depth);
@@ -438,6 +439,7 @@ int rec_replay_load(const char *path, struct rec_run *run)
                 else if (!strcmp(k, "env") && run->envp && nenv < envc) { run->envp[nenv++] = v; v = NULL; }
                 else if (!strcmp(k, "seed")) run->seed = strtoull(v, NULL, 10);
                 else if (!strcmp(k, "aslr")) run->aslr = atoi(v) != 0;
+                else if (!strcmp(k, "net_faults")) run->net_faults = atoi(v) != 0;
                 else if (!strcmp(k, "sched")) run->sched_kind = atoi(v);
                 else if (!strcmp(k, "quantum")) run->quantum = strtoull(v, NULL, 10);
                 else if (!strcmp(k, "pct_depth")) run->pct_depth = atoi(v);
@@ -487,6 +489,7 @@ void rec_run_options(const struct rec_run *run, struct run_options *opt)
     opt->sched.pct_depth = run->pct_depth;
     opt->sched.pct_horizon = run->pct_horizon;
     opt->max_insns = run->max_insns;
+    opt->net_faults = run->net_faults;
     opt->exe_override = run->exe_path;
     opt->execfn = run->execfn;
 }

@@ -27,7 +27,7 @@ struct rec_run {
     char *execfn;            /* the program as named on the command line (AT_EXECFN) */
     char **argv, **envp;
     uint64_t seed;
-    bool aslr;
+    bool aslr, net_faults;
     int sched_kind, pct_depth;
     uint64_t quantum, pct_horizon;
     uint64_t max_insns;      /* --max-insns of the recorded run (0: none) */
