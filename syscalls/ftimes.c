@@ -125,19 +125,25 @@ static void write_through(int dirfd, const char *path, int flags, const struct f
     syscall(SYS_utimensat, dirfd, path, ts, flags);
 }
 
-void ftimes_file(struct open_file *f, unsigned what)
+/* Whether f's times are the guest's to keep (learnt once per open file: its inode). */
+static bool file_tracked(struct open_file *f)
 {
-    if (!f || f->internal || f->ft_state == FT_UNTRACKED) return;
+    if (!f || f->internal || f->ft_state == FT_UNTRACKED) return false;
     if (f->ft_state == FT_UNKNOWN) {
         struct stat st;
-        if (fstat(f->host_fd, &st) < 0 || !tracked(&st)) { f->ft_state = FT_UNTRACKED; return; }
+        if (fstat(f->host_fd, &st) < 0 || !tracked(&st)) { f->ft_state = FT_UNTRACKED; return false; }
         f->ft_state = FT_TRACKED;
         f->ft_dev = st.st_dev;
         f->ft_ino = st.st_ino;
-        if (!lookup(st.st_dev, st.st_ino) && !entry_for(&st)) return;
     }
+    return true;
+}
+
+void ftimes_file(struct open_file *f, unsigned what)
+{
+    if (!file_tracked(f)) return;
     struct ftime *e = lookup(f->ft_dev, f->ft_ino);
-    if (!e) {   /* dropped since (its last name went): start again from the host's */
+    if (!e) {   /* new to the table, or dropped since (its last name went): from the host's */
         struct stat st;
         if (fstat(f->host_fd, &st) < 0 || !(e = entry_for(&st))) return;
     }
@@ -150,14 +156,7 @@ void ftimes_file(struct open_file *f, unsigned what)
  * strictatime: always). Files the guest has not changed keep the host's atime. */
 void ftimes_read(struct open_file *f)
 {
-    if (!f || f->internal || f->ft_state == FT_UNTRACKED) return;
-    if (f->ft_state == FT_UNKNOWN) {
-        struct stat st;
-        if (fstat(f->host_fd, &st) < 0 || !tracked(&st)) { f->ft_state = FT_UNTRACKED; return; }
-        f->ft_state = FT_TRACKED;
-        f->ft_dev = st.st_dev;
-        f->ft_ino = st.st_ino;
-    }
+    if (!file_tracked(f)) return;
     struct ftime *e = lookup(f->ft_dev, f->ft_ino);
     if (!e) return;
     if (!f->ft_atime_mode) {
