@@ -1390,19 +1390,27 @@ static int iov_in(struct task *t, uint64_t addr, uint64_t n, struct msg_io *m)
     return 0;
 }
 
+/* The message of sendto/recvfrom: one guest buffer. NULL when out of memory. */
+static struct msg_io *msg_io_one(uint64_t buf, uint64_t len)
+{
+    struct msg_io *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->iov[0].iov_base = (void *)buf;
+    m->iov[0].iov_len = len;
+    m->iovlen = 1;
+    m->total = len;
+    return m;
+}
+
 static int64_t sys_sendto(struct syscall *sc)
 {
     struct task *t = sc->t;
     int64_t err;
     struct sock *s = sock_get(t, (int)sc->a[0], &err);
     if (!s) return err;
-    struct msg_io *m = calloc(1, sizeof *m);
+    struct msg_io *m = msg_io_one(sc->a[1], sc->a[2]);
     if (!m) return -ENOMEM;
     char addr[sizeof(struct sockaddr_storage)];
-    m->iov[0].iov_base = (void *)sc->a[1];
-    m->iov[0].iov_len = sc->a[2];
-    m->iovlen = 1;
-    m->total = sc->a[2];
     if (sc->a[4]) {
         if ((err = addr_copy_in(t, sc->a[4], sc->a[5], addr))) { free(m); return err; }
         m->dst = addr;
@@ -1419,12 +1427,8 @@ static int64_t sys_recvfrom(struct syscall *sc)
     int64_t err;
     struct sock *s = sock_get(t, (int)sc->a[0], &err);
     if (!s) return err;
-    struct msg_io *m = calloc(1, sizeof *m);
+    struct msg_io *m = msg_io_one(sc->a[1], sc->a[2]);
     if (!m) return -ENOMEM;
-    m->iov[0].iov_base = (void *)sc->a[1];
-    m->iov[0].iov_len = sc->a[2];
-    m->iovlen = 1;
-    m->total = sc->a[2];
     err = do_recvmsg(t, s, m, (int)sc->a[3]);
     if (err >= 0 && sc->a[4] && sc->a[5]) {
         int r = name_out(t, sc->a[4], sc->a[5], &m->from, m->fromlen);
